@@ -1,0 +1,66 @@
+/* The frontend pipeline: an audio file to the frames the model reads.
+ *
+ *   file -> audio_reader (mono, 16 kHz) -> framing -> MFCC -> deltas -> normalise
+ *
+ * Frames are returned as one row-major matrix (num_frames, dim). */
+#ifndef S2S_FEATURES_H
+#define S2S_FEATURES_H
+#include "mfcc.h"
+
+#define FEATURES_MAX_DIM 128
+
+typedef struct {
+    mfcc_options mfcc;
+    int num_deltas;    /* 2: MFCC + delta + delta-delta */
+    int delta_window;  /* 2: Kaldi's delta window */
+} feature_options;
+
+/* The model's features: mfcc_model_defaults() + delta + delta-delta. */
+feature_options features_model_defaults(void);
+
+/* Values per frame: num_ceps * (1 + num_deltas). */
+int features_dim(const feature_options *options);
+
+/* Normalisation: frame[d] = (frame[d] - mean[d]) / stddev[d]. The statistics
+ * are global (computed over a training corpus and stored in the model), so a
+ * short query and a long recording are normalised alike. */
+typedef struct {
+    int dim;
+    float mean[FEATURES_MAX_DIM];
+    float stddev[FEATURES_MAX_DIM];
+} feature_stats;
+
+/* A matrix of frames, owned by the caller: free with features_free(). */
+typedef struct {
+    float *data;       /* (num_frames, dim) row-major */
+    float *log_energy; /* (num_frames) Kaldi raw log energy, for the VAD */
+    long num_frames;
+    int dim;
+    double duration_s; /* of the audio */
+    int source_rate_hz;
+} feature_matrix;
+
+/* Static MFCC of a whole file, streamed (constant memory apart from the
+ * output): num_ceps values a frame. Returns 0, or -1 with err filled. */
+int features_compute_static(const char *path, const mfcc_options *options,
+                            feature_matrix *out, char *err, int err_len);
+
+/* Static MFCC, then deltas (Kaldi's ComputeDeltas), then normalisation when
+ * stats is not NULL. Returns 0, or -1 with err filled. */
+int features_compute(const char *path, const feature_options *options,
+                     const feature_stats *stats, feature_matrix *out, char *err, int err_len);
+
+/* Same as features_compute, on samples already in memory (mono, [-1, 1], at
+ * options->mfcc.sample_rate_hz). */
+int features_compute_samples(const float *samples, long num_samples, const feature_options *options,
+                             const feature_stats *stats, feature_matrix *out, char *err, int err_len);
+
+/* Adds delta columns in place: in each row, columns [0, num_ceps) hold the
+ * static cepstra; columns for delta orders 1..num_deltas are filled. */
+void features_add_deltas(float *frames, long num_frames, int num_ceps, int num_deltas, int window);
+
+/* Applies normalisation in place. */
+void features_normalise(float *frames, long num_frames, const feature_stats *stats);
+
+void features_free(feature_matrix *matrix);
+#endif

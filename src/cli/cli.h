@@ -1,0 +1,47 @@
+/* Shared pieces of the s2s command line: the command table, diagnostics and
+ * exit statuses. Only the CLI prints and exits; the libraries return a status
+ * and a message. */
+#ifndef S2S_CLI_H
+#define S2S_CLI_H
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
+enum { CLI_ERR_LEN = 512 };
+
+/* One subcommand: its name, a one-line summary, and its entry point, which
+ * gets argv with argv[0] = the command name and returns an exit status. */
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Prints "s2s: PATH: message" (or "s2s: message" when path is NULL) and a
+ * newline to stderr: the one-line error every failure gets. */
+void cli_error(const char *path, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "s2s COMMAND: message" and a hint at --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Progress and notes on stderr unless quiet. */
+extern int cli_quiet;
+void cli_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* The model used when none is named: $S2S_MODEL, else the default model in
+ * the data folder. Returns a static string. */
+const char *cli_default_model_path(void);
+
+/* Writes s as a JSON string literal (quotes and escapes included). */
+void cli_json_string(FILE *out, const char *s);
+
+/* Parses a non-negative integer or float option value; returns 0 on success,
+ * else prints a usage error naming the option and returns -1. */
+int cli_parse_int(const char *command, const char *option, const char *value, long min, long max,
+                  long *out);
+int cli_parse_float(const char *command, const char *option, const char *value, double min,
+                    double max, double *out);
+
+/* The subcommands (one file each). */
+int cmd_features(int argc, char **argv);
+#endif

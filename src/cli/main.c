@@ -1,0 +1,40 @@
+/* The s2s command: dispatches to one subcommand per file (cmd_*.c). */
+#include "cli.h"
+
+#include <string.h>
+
+static const cli_command commands[] = {
+    {"features", "print the frontend's frames (MFCC, deltas) or speech regions", cmd_features},
+};
+static const int num_commands = sizeof commands / sizeof commands[0];
+
+static void print_help(FILE *out) {
+    fprintf(out,
+            "s2s %s: find where a spoken phrase is said in a collection of recordings\n\n"
+            "usage: s2s COMMAND [OPTIONS] ARGS...\n\ncommands:\n",
+            S2S_VERSION);
+    for (int i = 0; i < num_commands; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+            "\n's2s COMMAND --help' describes a command. Output is on stdout, diagnostics on\n"
+            "stderr. Exit status: 0 success, 1 some inputs failed, 2 bad usage.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        print_help(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        print_help(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("s2s %s\n", S2S_VERSION);
+        return EXIT_OK;
+    }
+    for (int i = 0; i < num_commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "s2s: unknown command '%s' (see 's2s --help')\n", argv[1]);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,20 @@
+/* Helpers shared by the Check unit tests: running a suite, fixture paths,
+ * temporary folders, and a deterministic random source. */
+#ifndef S2S_TEST_UTIL_H
+#define S2S_TEST_UTIL_H
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Runs the suite and returns the process exit status (0 when all passed). */
+int test_run_suite(Suite *suite);
+
+/* Path of a committed fixture: S2S_FIXTURES "/" name, in a static buffer. */
+const char *test_fixture_path(const char *name);
+
+/* Makes a fresh empty temporary folder; returns its path (static buffer). */
+const char *test_make_temp_dir(void);
+
+/* Deterministic uniform random numbers in [-1, 1) from a caller-held state. */
+float test_random_uniform(uint64_t *state);
+#endif
