@@ -1,0 +1,20 @@
+/* Masked mean squared error between a predicted and a target sequence batch,
+ * the autoencoder's reconstruction loss.  Frames at padded steps (t >=
+ * lengths[b]) count for nothing; the mean is over valid frames times D, so
+ * the loss does not depend on how much padding a batch carries. */
+#ifndef S2S_NN_LOSS_H
+#define S2S_NN_LOSS_H
+
+/* Returns sum over valid (t, b, d) of (pred - target)^2, divided by
+ * (number of valid frames) * D; 0 when no frame is valid.  pred, target:
+ * (T, B, D) time-major.  lengths (B), or NULL for all T.  Sums in double. */
+float mse_forward(const float *pred, const float *target, const int *lengths, int T, int B,
+                  int D);
+
+/* ADDS d_loss * d(mse_forward)/d(pred) into d_pred (T, B, D): that is
+ * d_loss * 2 (pred - target) / (valid frames * D) at valid frames, nothing at
+ * padded ones.  d_loss scales the loss's weight (1 for a lone loss). */
+void mse_backward(float *d_pred, const float *pred, const float *target, const int *lengths,
+                  int T, int B, int D, float d_loss);
+
+#endif
