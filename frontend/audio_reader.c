@@ -72,7 +72,7 @@ audio_reader *audio_reader_open(const char *path, int out_rate_hz, char *err, in
     }
     if (info->samplerate != out_rate_hz) {
         int src_error = 0;
-        r->resampler = src_new(SRC_SINC_MEDIUM_QUALITY, 1, &src_error);
+        r->resampler = src_new(SRC_SINC_FASTEST, 1, &src_error);
         if (!r->resampler) {
             snprintf(err, err_len, "cannot start resampler: %s", src_strerror(src_error));
             goto fail;

