@@ -49,7 +49,8 @@ mfcc_options mfcc_kaldi_defaults(void) {
 
 mfcc_options mfcc_model_defaults(void) {
     mfcc_options options = mfcc_kaldi_defaults();
-    options.high_freq_hz = 3800.0f;
+    options.low_freq_hz = 300.0f;
+    options.high_freq_hz = 3400.0f;
     options.use_energy = 0;
     return options;
 }

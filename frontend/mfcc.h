@@ -24,9 +24,9 @@ typedef struct {
 /* Kaldi's defaults at 16 kHz: what `s2s features --raw` prints. */
 mfcc_options mfcc_kaldi_defaults(void);
 
-/* The settings of the model's features: mel filters limited to 20-3800 Hz,
- * the band telephone (8 kHz) and wideband recordings share, and C0 instead of
- * the full-band log energy, so that both give comparable frames. */
+/* The settings of the model's features: mel filters limited to 300-3400 Hz,
+ * the telephone band, which 8 kHz and wideband recordings share, and C0
+ * instead of the full-band log energy, so that both give comparable frames. */
 mfcc_options mfcc_model_defaults(void);
 
 typedef struct mfcc_computer mfcc_computer;

@@ -18,7 +18,7 @@ static const char *const help =
     "\n"
     "Prints the frames the model reads for each AUDIO file (any format libsndfile\n"
     "reads; mixed to mono and resampled to 16 kHz): 13 MFCC (Kaldi recipe, mel band\n"
-    "20-3800 Hz, C0) + delta + delta-delta, normalised with the model's statistics.\n"
+    "300-3400 Hz, C0) + delta + delta-delta, normalised with the model's statistics.\n"
     "\n"
     "options:\n"
     "  --raw              Kaldi's default static MFCC at 16 kHz instead (23 mel bins,\n"
