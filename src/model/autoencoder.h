@@ -1,0 +1,153 @@
+/* The sequence-to-sequence autoencoder (Audio Word2Vec): the model that turns
+ * a segment's normalised feature frames into one unit vector.
+ *
+ *   encoder:  LSTM stack (unidirectional) over the input frames (T_in, B, D)
+ *   vector:   u = normalise(proj([h_top ; c_top]))          (B, V), |u| = 1
+ *             where h_top, c_top (B, H) are the top layer's final state
+ *   decoder:  LSTM stack whose layer l starts from
+ *               h0_l = tanh(dec_init(u))[l, h],  c0_l = tanh(dec_init(u))[l, c]
+ *             and reads the previous TARGET frame (teacher forcing; a zero
+ *             frame first), then a linear layer H -> D rebuilds each frame
+ *   loss:     masked MSE over every valid target frame
+ *
+ * The encoder is unidirectional on purpose: the vector of every prefix of a
+ * sequence is read from the same pass (the state after prefix_length steps),
+ * which is how the index encodes all windows sharing a start at once.
+ *
+ * Input and target are separate so that the training variants need no
+ * special code here: plain (target = input), denoising (corrupted input) and
+ * correspondence (target = another instance of the word, of its own length;
+ * the decoder runs for the target's length).
+ *
+ * An `autoencoder` holds the configuration, the weights (one NnParams set:
+ * values, gradients and Adam moments share one layout), the feature settings
+ * and normalisation statistics, and the model file's hash.  After
+ * autoencoder_load it is read-only and may be shared between threads; every
+ * thread brings its own scratch (encoder_state for encoding, autoencoder_work
+ * for training).
+ *
+ * Tensor names in the model file: enc.l<k>.{W_ih,W_hh,b}, proj.{W,b},
+ * dec_init.{W,b}, dec.l<k>.{W_ih,W_hh,b}, out.{W,b}; scalars ae.input_dim,
+ * ae.hidden_size, ae.num_layers, ae.vector_dim. */
+#ifndef S2S_MODEL_AUTOENCODER_H
+#define S2S_MODEL_AUTOENCODER_H
+#include "feature_pipeline.h"
+#include "model_file.h"
+#include "nn_params.h"
+
+enum { AE_MAX_LAYERS = 4 };
+
+/* Architecture.  Defaults (autoencoder_config_default): input_dim 39,
+ * hidden_size 256, num_layers 1, vector_dim 128.  Encoder and decoder have
+ * the same hidden_size and num_layers. */
+typedef struct {
+    int input_dim;   /* D: values per frame */
+    int hidden_size; /* H: LSTM state size */
+    int num_layers;  /* L: LSTM layers in the encoder and in the decoder */
+    int vector_dim;  /* V: size of the segment vector */
+} autoencoder_config;
+
+autoencoder_config autoencoder_config_default(void);
+
+/* Returns 0 when every field is in range (D 1..FEATURES_MAX_DIM, H 1..4096,
+ * L 1..AE_MAX_LAYERS, V 1..4096), else -1 with err. */
+int autoencoder_config_check(const autoencoder_config *config, char *err, int err_len);
+
+typedef struct autoencoder autoencoder; /* loaded weights, read-only after load: shareable */
+
+/* A new model with weights initialised from seed (deterministic), default
+ * feature settings and identity normalisation (mean 0, stddev 1).  NULL with
+ * err on a bad config or out of memory.  Free with autoencoder_free. */
+autoencoder *autoencoder_new(const autoencoder_config *config, uint64_t seed, char *err,
+                             int err_len);
+
+/* Reads and checks a model file: container checks (magic, version, CRC),
+ * architecture scalars, every tensor's presence and size, feature settings.
+ * NULL with a clear err otherwise.  Free with autoencoder_free. */
+autoencoder *autoencoder_load(const char *path, char *err, int err_len);
+
+/* Builds a model from an already read model file (autoencoder_load's second
+ * half); the hash is copied from the file. NULL with err. */
+autoencoder *autoencoder_from_file(const model_file *file, char *err, int err_len);
+
+/* A model file holding this model's architecture, weights, feature settings
+ * and statistics; the caller may add records (training state) and writes it
+ * with model_file_write.  NULL when out of memory. */
+model_file *autoencoder_to_file(const autoencoder *m);
+
+void autoencoder_free(autoencoder *m);
+
+int autoencoder_vector_dim(const autoencoder *m);
+const autoencoder_config *autoencoder_get_config(const autoencoder *m);
+const feature_options *autoencoder_feature_options(const autoencoder *m);
+const feature_stats *autoencoder_feature_stats(const autoencoder *m);
+/* Model file hash (16 hex digits): the model's identity in the index.
+ * Empty string for a model never read from or written to a file. */
+const char *autoencoder_hash(const autoencoder *m);
+/* Sets the hash (after the trainer wrote the file). */
+void autoencoder_set_hash(autoencoder *m, const char *hash);
+/* Replaces the feature settings / statistics (training computes them). */
+void autoencoder_set_features(autoencoder *m, const feature_options *options,
+                              const feature_stats *stats);
+
+/* The weights, for training (mutable) and for inspection.  The set's
+ * gradients and Adam moments are the trainer's to use. */
+NnParams *autoencoder_params(autoencoder *m);
+const NnParams *autoencoder_params_const(const autoencoder *m);
+
+/* ---- encoding (inference) ---- */
+
+typedef struct encoder_state encoder_state; /* per-thread scratch, allocated once */
+
+/* Scratch for batches of up to max_batch sequences of up to max_frames
+ * frames (memory is O(max_batch * H), independent of max_frames except for
+ * the frame limit check).  NULL when out of memory or a size is not
+ * positive.  Free with encoder_state_free. */
+encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_frames);
+void encoder_state_free(encoder_state *s);
+
+/* Encodes a batch of B sequences given time-major (T, B, D) normalised frames
+ * with per-sequence lengths (B); for each sequence b and each p <
+ * num_prefixes with 0 < prefix_lengths[p] <= lengths[b], writes the unit
+ * vector of the sequence's first prefix_lengths[p] frames to
+ * out[(b * num_prefixes + p) * V]; other slots are zeroed.  Prefix lengths
+ * need not be sorted.  Returns 0, or -1 when B, T or num_prefixes exceed
+ * what the state was built for (num_prefixes up to max_frames). */
+int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const float *frames,
+                                const int *lengths, int T, int B, const int *prefix_lengths,
+                                int num_prefixes, float *out);
+
+/* Convenience: one segment (num_frames, D) row-major -> unit vector out (V).
+ * Returns 0, or -1 when num_frames is not in 1..max_frames. */
+int autoencoder_encode(const autoencoder *m, encoder_state *s, const float *frames,
+                       int num_frames, float *out);
+
+/* ---- training (forward + backward) ---- */
+
+typedef struct autoencoder_work autoencoder_work; /* per-thread training scratch */
+
+/* Scratch for batches of up to max_batch sequences, inputs up to max_in
+ * frames and targets up to max_out frames.  NULL when out of memory. */
+autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int max_in,
+                                       int max_out);
+void autoencoder_work_free(autoencoder_work *w);
+
+/* Forward (and backward when grads is not NULL) over one batch:
+ * in (T_in, B, D) with in_lengths (B), target (T_out, B, D) with
+ * tgt_lengths (B); every length >= 1.  Returns the masked MSE of the batch
+ * (mean over its valid target frames and D).  When grads is not NULL
+ * (num_params floats, the parameter set's layout), ADDS loss_weight * the
+ * gradient of that loss into it; loss_weight lets data-parallel workers
+ * each weigh their part of a batch by its share of the frames.  Uses the
+ * model's current values; does not modify the model. */
+float autoencoder_forward_backward(const autoencoder *m, autoencoder_work *w, const float *in,
+                                   const int *in_lengths, int T_in, const float *target,
+                                   const int *tgt_lengths, int T_out, int B, float loss_weight,
+                                   float *grads);
+
+/* Floating-point operations (2 per multiply-add) of one forward+backward
+ * step on a batch of B sequences of T frames each way, matrix products only
+ * (backward counted as twice the forward). */
+double autoencoder_train_flops(const autoencoder_config *config, int B, int T);
+
+#endif
