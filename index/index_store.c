@@ -138,16 +138,17 @@ static int check_or_create_schema(index_db *idx, const char *path, char *err, in
     int64_t app_id = 0, version = 0, num_tables = 0;
     int status = -1;
     int in_transaction = 0;
-    if (!idx->read_only) {
-        /* Take the write lock first, so two processes creating the same
-         * index do not both create the schema. */
+    for (;;) {
+        if (query_int64(db, "PRAGMA application_id", &app_id, err, err_len)) goto cleanup;
+        if (query_int64(db, "PRAGMA user_version", &version, err, err_len)) goto cleanup;
+        if (query_int64(db, "SELECT count(*) FROM sqlite_schema", &num_tables, err, err_len))
+            goto cleanup;
+        if (num_tables > 0 || idx->read_only || in_transaction) break;
+        /* A new file: take the write lock and look again, so two processes
+         * creating the same index do not both create the schema. */
         if (exec_sql(db, "BEGIN IMMEDIATE", path, err, err_len)) goto cleanup;
         in_transaction = 1;
     }
-    if (query_int64(db, "PRAGMA application_id", &app_id, err, err_len)) goto cleanup;
-    if (query_int64(db, "PRAGMA user_version", &version, err, err_len)) goto cleanup;
-    if (query_int64(db, "SELECT count(*) FROM sqlite_schema", &num_tables, err, err_len))
-        goto cleanup;
     if (app_id != 0 && app_id != INDEX_APPLICATION_ID) {
         index_fail(err, err_len, "not an s2s index: %s is an SQLite file of another program", path);
         goto cleanup;
@@ -390,6 +391,7 @@ void index_model_free(index_model *model) {
 static int same_metadata(sqlite3_stmt *row, int64_t size_bytes, int64_t mtime_ns,
                          const char *content_hash) {
     const unsigned char *known_hash = sqlite3_column_text(row, 3);
+    if (content_hash && !*content_hash) content_hash = NULL;
     if (sqlite3_column_int64(row, 1) != size_bytes) return 0;
     if (sqlite3_column_int64(row, 2) != mtime_ns) return 0;
     if (content_hash && known_hash && strcmp(content_hash, (const char *)known_hash) != 0) return 0;
@@ -552,7 +554,8 @@ static int upsert_recording(sqlite3 *db, const index_recording *rec, int64_t mod
     sqlite3_bind_int(stmt, 3, rec->sample_rate_hz);
     sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
     if (rec->transcript) sqlite3_bind_text(stmt, 5, rec->transcript, -1, SQLITE_STATIC);
-    if (rec->content_hash) sqlite3_bind_text(stmt, 6, rec->content_hash, -1, SQLITE_STATIC);
+    if (rec->content_hash && *rec->content_hash)
+        sqlite3_bind_text(stmt, 6, rec->content_hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE) {
         index_fail_sqlite(db, rc, "storing a recording", err, err_len);

@@ -6,6 +6,7 @@
 #include "index_store.h"
 #include "test_util.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +421,72 @@ START_TEST(test_int8_agreement) {
 }
 END_TEST
 
+typedef struct {
+    const char *path;
+    int64_t model_id;
+    int num_recordings, rows_per_recording, failed;
+    char err[512];
+} writer_job;
+
+static void *write_recordings(void *arg) {
+    writer_job *job = arg;
+    index_db *idx = NULL;
+    if (index_open(job->path, 0, &idx, job->err, sizeof job->err)) {
+        job->failed = 1;
+        return NULL;
+    }
+    collection c = make_collection(1, job->rows_per_recording, 32, 0.5f, 0.1f, 3);
+    for (int r = 0; r < job->num_recordings && !job->failed; r++) {
+        char path[64];
+        recording_path(r, path, sizeof path);
+        index_recording rec = {.path = path, .size_bytes = r, .duration_s = 10, .sample_rate_hz = 8000};
+        job->failed = index_put_recording(idx, &rec, job->model_id, c.segments, c.vectors,
+                                          job->rows_per_recording, job->err, sizeof job->err) != 0;
+    }
+    free_collection(&c);
+    index_close(idx);
+    return NULL;
+}
+
+/* Searches run while another connection writes: each load sees whole
+ * recordings only, and nothing fails. */
+START_TEST(test_search_while_writing) {
+    const char *path = temp_path("busy.db");
+    index_db *idx = NULL;
+    ck_assert_int_eq(index_open(path, 0, &idx, err, sizeof err), 0);
+    int64_t model_id = 0;
+    ck_assert_int_eq(index_register_model(idx, "w", "w", 32, NULL, &model_id, err, sizeof err), 0);
+    index_close(idx);
+    ck_assert_int_eq(index_open(path, 1, &idx, err, sizeof err), 0);
+    writer_job job = {path, model_id, 300, 400, 0, ""};
+    pthread_t writer;
+    ck_assert_int_eq(pthread_create(&writer, NULL, write_recordings, &job), 0);
+    int num_loads = 0;
+    int64_t last_rows = -1;
+    while (last_rows < (int64_t)job.num_recordings * job.rows_per_recording && !job.failed) {
+        index_matrix *m = NULL;
+        ck_assert_msg(index_load_vectors(idx, model_id, 0, &m, err, sizeof err) == 0, "%s", err);
+        ck_assert_int_eq(m->num_rows % job.rows_per_recording, 0);
+        ck_assert_int_ge(m->num_rows, last_rows);
+        last_rows = m->num_rows;
+        float query[32] = {1, 2, 3};
+        index_search_options opts = index_search_defaults();
+        index_hit hits[10];
+        int n = 0;
+        int rc = index_search(m, query, 1, &opts, hits, &n, err, sizeof err);
+        ck_assert(rc == 0 || (rc == INDEX_SEARCH_EMPTY && m->num_rows == 0));
+        index_matrix_free(m);
+        num_loads++;
+    }
+    pthread_join(writer, NULL);
+    ck_assert_msg(!job.failed, "writer: %s", job.err);
+    fprintf(stderr, "searched %d times while a writer stored %d recordings\n", num_loads,
+            job.num_recordings);
+    ck_assert_int_gt(num_loads, 1);
+    index_close(idx);
+}
+END_TEST
+
 static int compare_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -531,6 +598,7 @@ static Suite *index_search_suite(void) {
     tcase_add_test(tc, test_merge_rule_by_hand);
     tcase_add_test(tc, test_empty_index_and_models_apart);
     tcase_add_test(tc, test_int8_agreement);
+    tcase_add_test(tc, test_search_while_writing);
     tcase_add_test(tc, test_timing_report);
     suite_add_tcase(s, tc);
     return s;
