@@ -44,4 +44,10 @@ int cli_parse_float(const char *command, const char *option, const char *value, 
 
 /* The subcommands (one file each). */
 int cmd_features(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
 #endif

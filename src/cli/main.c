@@ -4,6 +4,12 @@
 #include <string.h>
 
 static const cli_command commands[] = {
+    {"index", "add recordings to the index", cmd_index},
+    {"query", "find where a spoken phrase (a recording of it) is said", cmd_query},
+    {"eval", "MAP, P@N and P@5 of spoken queries against a truth file", cmd_eval},
+    {"list", "list the indexed recordings", cmd_list},
+    {"stats", "summarise the index and its models", cmd_stats},
+    {"remove", "take recordings out of the index", cmd_remove},
     {"features", "print the frontend's frames (MFCC, deltas) or speech regions", cmd_features},
 };
 static const int num_commands = sizeof commands / sizeof commands[0];

@@ -1,0 +1,151 @@
+/* s2s list, s2s stats, s2s remove: what the index holds, and taking
+ * recordings out of it. */
+#include "cli.h"
+#include "index_store.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses the common --db / --json / -q / --help options; returns -1 to go
+ * on, or an exit status. */
+static int parse_common(const char *command, const char *help, int argc, char **argv,
+                        const char **db_path, int *json) {
+    static const struct option options[] = {
+        {"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'J'},
+        {"quiet", no_argument, 0, 'q'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    *db_path = "s2s.db";
+    *json = 0;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'd': *db_path = optarg; break;
+        case 'J': *json = 1; break;
+        case 'q': cli_quiet = 1; break;
+        case 'h': fputs(help, stdout); return EXIT_OK;
+        default: return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    return -1;
+}
+
+static int print_recording(const index_recording *rec, void *user) {
+    int json = *(int *)user;
+    if (json) {
+        fputs("{\"file\": ", stdout);
+        cli_json_string(stdout, rec->path);
+        printf(", \"duration\": %.2f, \"sample_rate_hz\": %d, \"segments\": %lld, \"size\": %lld}\n",
+               rec->duration_s, rec->sample_rate_hz, (long long)rec->num_segments,
+               (long long)rec->size_bytes);
+    } else {
+        printf("%9.2f s  %6d Hz  %7lld segments  %s\n", rec->duration_s, rec->sample_rate_hz,
+               (long long)rec->num_segments, rec->path);
+    }
+    return 0;
+}
+
+int cmd_list(int argc, char **argv) {
+    static const char *help =
+        "usage: s2s list [--db FILE] [--json]\n\n"
+        "Lists the indexed recordings: duration, sample rate, segments of the active\n"
+        "model, path.\n\n  --db FILE   the index (default: s2s.db)\n  --json      JSON lines\n";
+    const char *db_path;
+    int json, status = parse_common("list", help, argc, argv, &db_path, &json);
+    if (status >= 0) return status;
+    index_db *db;
+    char err[CLI_ERR_LEN];
+    int64_t model_id = 0;
+    if (index_open(db_path, 1, &db, err, sizeof err) != 0 ||
+        index_get_active_model(db, &model_id, err, sizeof err) != 0 ||
+        index_list_recordings(db, model_id, print_recording, &json, err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    index_close(db);
+    return EXIT_OK;
+}
+
+int cmd_stats(int argc, char **argv) {
+    static const char *help =
+        "usage: s2s stats [--db FILE] [--json]\n\n"
+        "Summarises the index: recordings, audio hours, segments, file size, and the\n"
+        "models it knows (the active one marked).\n\n"
+        "  --db FILE   the index (default: s2s.db)\n  --json      one JSON object\n";
+    const char *db_path;
+    int json, status = parse_common("stats", help, argc, argv, &db_path, &json);
+    if (status >= 0) return status;
+    index_db *db;
+    index_stats stats;
+    char err[CLI_ERR_LEN];
+    if (index_open(db_path, 1, &db, err, sizeof err) != 0 ||
+        index_get_stats(db, &stats, err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    double hours = stats.total_duration_s / 3600.0;
+    double mb = stats.file_size_bytes / 1e6;
+    if (json) {
+        printf("{\"recordings\": %lld, \"hours\": %.4f, \"segments\": %lld, \"bytes\": %lld, "
+               "\"models\": [", (long long)stats.num_recordings, hours,
+               (long long)stats.num_segments, (long long)stats.file_size_bytes);
+        for (int i = 0; i < stats.num_models; i++) {
+            const index_model *m = &stats.models[i];
+            printf("%s{\"id\": %lld, \"hash\": \"%s\", \"file\": ", i ? ", " : "", (long long)m->id,
+                   m->file_hash);
+            cli_json_string(stdout, m->name);
+            printf(", \"dim\": %d, \"active\": %s, \"segments\": %lld}", m->dim,
+                   m->active ? "true" : "false", (long long)m->num_segments);
+        }
+        puts("]}");
+    } else {
+        printf("recordings  %lld\naudio       %.2f h\nsegments    %lld\nfile size   %.1f MB",
+               (long long)stats.num_recordings, hours, (long long)stats.num_segments, mb);
+        if (hours > 0) printf(" (%.1f MB per hour of audio)", mb / hours);
+        printf("\nmodels:\n");
+        for (int i = 0; i < stats.num_models; i++) {
+            const index_model *m = &stats.models[i];
+            printf("  %c %lld  %s  dim %d  %lld segments  %s\n", m->active ? '*' : ' ',
+                   (long long)m->id, m->file_hash, m->dim, (long long)m->num_segments, m->name);
+        }
+    }
+    index_stats_free(&stats);
+    index_close(db);
+    return EXIT_OK;
+}
+
+int cmd_remove(int argc, char **argv) {
+    static const char *help =
+        "usage: s2s remove [--db FILE] PATH...\n\n"
+        "Takes recordings (and their vectors) out of the index.\n\n"
+        "  --db FILE   the index (default: s2s.db)\n";
+    const char *db_path;
+    int json, status = parse_common("remove", help, argc, argv, &db_path, &json);
+    if (status >= 0) return status;
+    if (optind >= argc) return cli_usage_error("remove", "no path given");
+    index_db *db;
+    char err[CLI_ERR_LEN];
+    if (index_open(db_path, 0, &db, err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    int num_failed = 0;
+    for (int i = optind; i < argc; i++) {
+        char absolute[4096];
+        const char *path = realpath(argv[i], absolute) ? absolute : argv[i];
+        int removed = 0;
+        if (index_remove_recording(db, path, &removed, err, sizeof err) != 0) {
+            cli_error(argv[i], "%s", err);
+            num_failed++;
+        } else if (!removed) {
+            cli_error(argv[i], "not in the index");
+            num_failed++;
+        } else {
+            cli_note("removed %s\n", path);
+        }
+    }
+    index_close(db);
+    return num_failed ? EXIT_SOME_FAILED : EXIT_OK;
+}

@@ -1,0 +1,168 @@
+/* s2s eval: document-level query-by-example quality. For each query the
+ * indexed recordings are ranked by their best hit's score; against a truth
+ * file this gives MAP (mean average precision), P@N (N = the number of
+ * recordings that hold the term) and P@5, as in MediaEval QUESST. */
+#include "cli.h"
+#include "query_runner.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const help =
+    "usage: s2s eval --truth FILE [OPTIONS] QUERY.wav...\n"
+    "\n"
+    "Ranks the indexed recordings for each query by their best hit and prints MAP,\n"
+    "P@N (N = relevant recordings of the query) and P@5 over the queries.\n"
+    "Truth lines: query<TAB>recording (names without folder and extension).\n"
+    "\n"
+    "options:\n"
+    "  --db FILE      the index (default: s2s.db)\n"
+    "  --model FILE   the model (default: the one that made the index's vectors)\n"
+    "  --truth FILE   the truth file (required)\n"
+    "  --run FILE     also write the ranking as query<TAB>recording<TAB>score lines\n"
+    "  -v, --verbose  print each query's figures\n"
+    "  -q, --quiet    no notes on stderr\n"
+    "  -h, --help     this help\n";
+
+/* The name of a path: no folder, no extension. Returns a static buffer. */
+static const char *name_of(const char *path) {
+    static char name[1024];
+    const char *base = strrchr(path, '/');
+    snprintf(name, sizeof name, "%s", base ? base + 1 : path);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name) *dot = '\0';
+    return name;
+}
+
+typedef struct {
+    char *query, *doc;
+} truth_pair;
+
+static truth_pair *read_truth(const char *path, int *num) {
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    truth_pair *pairs = NULL;
+    int cap = 0;
+    *num = 0;
+    char *line = NULL;
+    size_t line_cap = 0;
+    while (getline(&line, &line_cap, f) >= 0) {
+        char *query = strtok(line, "\t\r\n"), *doc = strtok(NULL, "\t\r\n");
+        if (!query || !doc) continue;
+        if (*num == cap) {
+            cap = cap ? 2 * cap : 256;
+            truth_pair *grown = realloc(pairs, sizeof *pairs * cap);
+            if (!grown) break;
+            pairs = grown;
+        }
+        pairs[*num].query = strdup(query);
+        pairs[*num].doc = strdup(doc);
+        (*num)++;
+    }
+    free(line);
+    fclose(f);
+    return pairs ? pairs : calloc(1, sizeof *pairs);
+}
+
+static int is_relevant(const truth_pair *truth, int num_truth, const char *query, const char *doc) {
+    for (int i = 0; i < num_truth; i++)
+        if (!strcmp(truth[i].query, query) && !strcmp(truth[i].doc, doc)) return 1;
+    return 0;
+}
+
+int cmd_eval(int argc, char **argv) {
+    static const struct option options[] = {
+        {"db", required_argument, 0, 'd'},    {"model", required_argument, 0, 'm'},
+        {"truth", required_argument, 0, 't'}, {"run", required_argument, 0, 'r'},
+        {"verbose", no_argument, 0, 'v'},     {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
+    };
+    const char *db_path = "s2s.db", *model_path = NULL, *truth_path = NULL, *run_path = NULL;
+    int verbose = 0, c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "vqh", options, NULL)) != -1) {
+        switch (c) {
+        case 'd': db_path = optarg; break;
+        case 'm': model_path = optarg; break;
+        case 't': truth_path = optarg; break;
+        case 'r': run_path = optarg; break;
+        case 'v': verbose = 1; break;
+        case 'q': cli_quiet = 1; break;
+        case 'h': fputs(help, stdout); return EXIT_OK;
+        default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!truth_path) return cli_usage_error("eval", "--truth FILE is required");
+    if (optind >= argc) return cli_usage_error("eval", "no query file given");
+    int num_truth;
+    truth_pair *truth = read_truth(truth_path, &num_truth);
+    if (!truth) {
+        cli_error(truth_path, "cannot read the truth file");
+        return EXIT_SOME_FAILED;
+    }
+    query_runner runner;
+    char err[CLI_ERR_LEN];
+    if (query_runner_open(&runner, db_path, model_path, err, sizeof err) != 0) {
+        cli_error(NULL, "%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    FILE *run = run_path ? fopen(run_path, "w") : NULL;
+    if (run_path && !run) cli_error(run_path, "cannot open for writing");
+    index_search_options search = index_search_defaults();
+    search.per_file = 1;
+    search.k = runner.matrix->num_recordings;
+    index_hit *hits = malloc(sizeof *hits * search.k);
+    double sum_ap = 0, sum_pn = 0, sum_p5 = 0;
+    int num_queries = 0, num_failed = 0;
+    for (int i = optind; i < argc; i++) {
+        char query[1024];
+        snprintf(query, sizeof query, "%s", name_of(argv[i]));
+        int num_relevant = 0;
+        for (int t = 0; t < num_truth; t++) num_relevant += !strcmp(truth[t].query, query);
+        if (num_relevant == 0) {
+            cli_note("%s: no truth for query '%s', skipped\n", argv[i], query);
+            continue;
+        }
+        int num_hits;
+        double start_s, end_s;
+        if (query_runner_search(&runner, argv[i], &search, hits, &num_hits, &start_s, &end_s, err,
+                                sizeof err) != 0) {
+            cli_error(argv[i], "%s", err);
+            num_failed++;
+            continue;
+        }
+        double ap = 0;
+        int found = 0, in_n = 0, in_5 = 0;
+        for (int r = 0; r < num_hits; r++) {
+            const char *doc = name_of(hits[r].path);
+            if (run) fprintf(run, "%s\t%s\t%.5f\n", query, doc, hits[r].score);
+            if (!is_relevant(truth, num_truth, query, doc)) continue;
+            found++;
+            ap += (double)found / (r + 1);
+            if (r < num_relevant) in_n++;
+            if (r < 5) in_5++;
+        }
+        ap /= num_relevant;
+        double pn = (double)in_n / num_relevant, p5 = in_5 / 5.0;
+        if (verbose) printf("%s\tAP=%.3f\tP@N=%.3f\tP@5=%.3f\n", query, ap, pn, p5);
+        sum_ap += ap;
+        sum_pn += pn;
+        sum_p5 += p5;
+        num_queries++;
+    }
+    if (num_queries)
+        printf("queries=%d MAP=%.3f P@N=%.3f P@5=%.3f\n", num_queries, sum_ap / num_queries,
+               sum_pn / num_queries, sum_p5 / num_queries);
+    else
+        cli_error(truth_path, "no query had truth lines");
+    if (run) fclose(run);
+    free(hits);
+    query_runner_close(&runner);
+    for (int t = 0; t < num_truth; t++) {
+        free(truth[t].query);
+        free(truth[t].doc);
+    }
+    free(truth);
+    return num_failed || !num_queries ? EXIT_SOME_FAILED : EXIT_OK;
+}

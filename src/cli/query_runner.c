@@ -1,0 +1,67 @@
+/* Query runner (see query_runner.h). */
+#include "query_runner.h"
+
+#include "recording_embedder.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+int query_runner_open(query_runner *r, const char *db_path, const char *model_path, char *err,
+                      int err_len) {
+    r->matrix = NULL;
+    if (index_session_open(&r->session, db_path, model_path, 0, err, err_len) != 0) return -1;
+    double t0 = now_s();
+    char load_err[512];
+    if (index_load_vectors(r->session.db, r->session.model_id, 0, &r->matrix, load_err,
+                           sizeof load_err) != 0) {
+        snprintf(err, err_len, "%s: %s", db_path, load_err);
+        index_session_close(&r->session);
+        return -1;
+    }
+    r->load_s = now_s() - t0;
+    if (r->matrix->num_rows == 0) {
+        snprintf(err, err_len, "%s: the index holds no segments (nothing indexed, or only silence)",
+                 db_path);
+        query_runner_close(r);
+        return -1;
+    }
+    return 0;
+}
+
+void query_runner_close(query_runner *r) {
+    index_matrix_free(r->matrix);
+    r->matrix = NULL;
+    index_session_close(&r->session);
+}
+
+int query_runner_search(query_runner *r, const char *query_path, const index_search_options *options,
+                        index_hit *hits, int *num_hits, double *speech_start_s,
+                        double *speech_end_s, char *err, int err_len) {
+    const autoencoder *model = r->session.model;
+    feature_matrix frames;
+    if (features_compute(query_path, autoencoder_feature_options(model),
+                         autoencoder_feature_stats(model), &frames, err, err_len) != 0)
+        return -1;
+    int dim = autoencoder_vector_dim(model);
+    float *vector = malloc(sizeof(float) * dim);
+    int rc = -1;
+    if (!vector) {
+        snprintf(err, err_len, "out of memory");
+        goto cleanup;
+    }
+    if (embed_query(model, &frames, vector, speech_start_s, speech_end_s, err, err_len) != 0)
+        goto cleanup;
+    rc = index_search(r->matrix, vector, 1, options, hits, num_hits, err, err_len);
+    if (rc == INDEX_SEARCH_EMPTY) rc = -1;
+cleanup:
+    free(vector);
+    features_free(&frames);
+    return rc;
+}

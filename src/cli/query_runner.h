@@ -1,0 +1,27 @@
+/* Spoken queries against an open index: the query's frames, trimmed to its
+ * speech, are encoded and scored against the index's vectors, loaded once
+ * and shared by every query of the run. Used by `s2s query` and `s2s eval`. */
+#ifndef S2S_QUERY_RUNNER_H
+#define S2S_QUERY_RUNNER_H
+#include "index_search.h"
+#include "index_session.h"
+
+typedef struct {
+    index_session session;
+    index_matrix *matrix;
+    double load_s;        /* time to load the vectors */
+} query_runner;
+
+/* Opens the index read-only with its model and loads the vectors. Returns
+ * 0, or -1 with err. */
+int query_runner_open(query_runner *r, const char *db_path, const char *model_path, char *err,
+                      int err_len);
+void query_runner_close(query_runner *r);
+
+/* Runs one query file: hits receives up to options->k hits (best first),
+ * *num_hits how many. Fills the query's speech span. Returns 0, or -1 with
+ * err (unreadable file, no speech, empty index...). */
+int query_runner_search(query_runner *r, const char *query_path, const index_search_options *options,
+                        index_hit *hits, int *num_hits, double *speech_start_s,
+                        double *speech_end_s, char *err, int err_len);
+#endif
