@@ -145,7 +145,7 @@ int index_load_vectors(index_db *idx, int64_t model_id, int memory_format, index
                             "SELECT v.recording_id, r.path, v.num_segments, v.format, v.segments,"
                             " v.vectors, v.scales FROM vectors v"
                             " JOIN recordings r ON r.id = v.recording_id"
-                            " WHERE v.model_id = ?1 ORDER BY r.path",
+                            " WHERE v.model_id = ?1 ORDER BY v.id",
                             -1, &stmt, NULL);
     if (rc != SQLITE_OK) {
         index_fail_sqlite(db, rc, "loading vectors", err, err_len);
