@@ -9,9 +9,14 @@
 #include <float.h>
 #include <fftw3.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* FFTW's planner (plan creation and destruction) is not thread-safe, while
+ * executing a plan is: computers built by several threads take this lock. */
+static pthread_mutex_t fftw_planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct mfcc_computer {
     mfcc_options options;
@@ -142,9 +147,11 @@ mfcc_computer *mfcc_build(const mfcc_options *options, char *err, int err_len) {
             ? (float)(1.0 + 0.5 * options->cepstral_lifter * sin(M_PI * k / options->cepstral_lifter))
             : 1.0f;
     }
-    /* FFTW's planner is not thread-safe; plans are made once per computer,
-     * and FFTW_ESTIMATE keeps that cheap and deterministic. */
+    /* Plans are made once per computer; FFTW_ESTIMATE keeps that cheap and
+     * deterministic. */
+    pthread_mutex_lock(&fftw_planner_lock);
     m->plan = fftwf_plan_dft_r2c_1d(m->fft_size, m->fft_in, m->fft_out, FFTW_ESTIMATE);
+    pthread_mutex_unlock(&fftw_planner_lock);
     if (!m->plan) goto out_of_memory;
     return m;
 
@@ -156,7 +163,11 @@ out_of_memory:
 
 void mfcc_free(mfcc_computer *m) {
     if (!m) return;
-    if (m->plan) fftwf_destroy_plan(m->plan);
+    if (m->plan) {
+        pthread_mutex_lock(&fftw_planner_lock);
+        fftwf_destroy_plan(m->plan);
+        pthread_mutex_unlock(&fftw_planner_lock);
+    }
     fftwf_free(m->fft_in);
     fftwf_free(m->fft_out);
     free(m->window);

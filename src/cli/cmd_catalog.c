@@ -9,21 +9,25 @@
 
 /* Parses the common --db / --json / -q / --help options; returns -1 to go
  * on, or an exit status. */
+static int check_flag;
+
 static int parse_common(const char *command, const char *help, int argc, char **argv,
                         const char **db_path, int *json) {
     static const struct option options[] = {
         {"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'J'},
-        {"quiet", no_argument, 0, 'q'},    {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"check", no_argument, 0, 'c'},    {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},     {0, 0, 0, 0},
     };
     *db_path = "s2s.db";
     *json = 0;
+    check_flag = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
         switch (c) {
         case 'd': *db_path = optarg; break;
         case 'J': *json = 1; break;
+        case 'c': check_flag = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
@@ -73,7 +77,9 @@ int cmd_stats(int argc, char **argv) {
         "usage: s2s stats [--db FILE] [--json]\n\n"
         "Summarises the index: recordings, audio hours, segments, file size, and the\n"
         "models it knows (the active one marked).\n\n"
-        "  --db FILE   the index (default: s2s.db)\n  --json      one JSON object\n";
+        "  --db FILE   the index (default: s2s.db)\n  --json      one JSON object\n"
+        "  --check     also check the index's integrity (SQLite's and its own);\n"
+        "              exit status 1 when it is damaged\n";
     const char *db_path;
     int json, status = parse_common("stats", help, argc, argv, &db_path, &json);
     if (status >= 0) return status;
@@ -85,6 +91,8 @@ int cmd_stats(int argc, char **argv) {
         cli_error(db_path, "%s", err);
         return EXIT_SOME_FAILED;
     }
+    int damaged = check_flag && index_check_integrity(db, err, sizeof err) != 0;
+    if (damaged) cli_error(db_path, "integrity check failed: %s", err);
     double hours = stats.total_duration_s / 3600.0;
     double mb = stats.file_size_bytes / 1e6;
     if (json) {
@@ -111,9 +119,10 @@ int cmd_stats(int argc, char **argv) {
                    (long long)m->id, m->file_hash, m->dim, (long long)m->num_segments, m->name);
         }
     }
+    if (check_flag && !damaged) cli_note("integrity check: ok\n");
     index_stats_free(&stats);
     index_close(db);
-    return EXIT_OK;
+    return damaged ? EXIT_SOME_FAILED : EXIT_OK;
 }
 
 int cmd_remove(int argc, char **argv) {

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end: s2s index / query / eval / list / stats / remove on the demo
+# recordings with the shipped model, and the index's behaviour on bad input.
+. "$S2S_TESTLIB"
+DEMO="$S2S_DATA_DIR/demo"
+DB="$TMP/idx.db"
+mapfile -t RECORDINGS < <(ls "$DEMO"/*.wav | grep -v '/white_house\.wav$')
+QUERY="$DEMO/white_house.wav"
+
+expect_status 0 "index --help" "$S2S" index --help
+expect_grep "--jobs" "$TMP/out" "index help lists --jobs"
+expect_status 0 "query --help" "$S2S" query --help
+expect_status 2 "query without file" "$S2S" query --db "$DB"
+expect_status 1 "query on a missing index" "$S2S" query --db "$TMP/none/x.db" "$QUERY"
+
+expect_status 0 "index the demo" "$S2S" index -q --db "$DB" "${RECORDINGS[@]}"
+expect_status 0 "stats" "$S2S" stats --db "$DB" --json
+expect_grep "\"recordings\": ${#RECORDINGS[@]}," "$TMP/out" "all recordings stored"
+segments=$(sed 's/.*"segments": \([0-9]*\), "bytes".*/\1/' "$TMP/out")
+[ "$segments" -gt 100 ] && pass "segments stored ($segments)" || fail "only $segments segments"
+
+expect_status 0 "index again" "$S2S" index --db "$DB" "${RECORDINGS[@]}"
+expect_grep "indexed 0 files .* ${#RECORDINGS[@]} unchanged" "$TMP/err" "unchanged files skipped"
+"$S2S" stats --db "$DB" --json > "$TMP/stats2"
+grep -q "\"segments\": $segments," "$TMP/stats2" && pass "nothing added twice" || fail "segments changed: $(cat "$TMP/stats2")"
+
+# A changed file is re-indexed; a bad file among good ones is named, the rest done.
+cp "${RECORDINGS[0]}" "$TMP/copy one.wav"
+echo "no audio here" > "$TMP/bad.wav"
+expect_status 1 "bad file among good" "$S2S" index -q --db "$DB" "$TMP/bad.wav" "$TMP/copy one.wav"
+expect_grep "bad.wav: not a readable audio file" "$TMP/err" "bad file named"
+expect_status 0 "list" "$S2S" list --db "$DB"
+expect_grep "copy one.wav" "$TMP/out" "good file beside the bad one indexed"
+cp "${RECORDINGS[1]}" "$TMP/copy one.wav"
+expect_status 0 "changed file" "$S2S" index --db "$DB" "$TMP/copy one.wav"
+expect_grep "indexed 1 files" "$TMP/err" "changed file re-indexed"
+expect_status 0 "remove" "$S2S" remove --db "$DB" "$TMP/copy one.wav"
+expect_status 1 "remove again" "$S2S" remove --db "$DB" "$TMP/copy one.wav"
+expect_grep "not in the index" "$TMP/err" "removing an absent file is named"
+
+# Queries: text, JSON lines, TSV, STD list; per-file ranking.
+expect_status 0 "query" "$S2S" query --db "$DB" "$QUERY"
+expect_grep "^  1  0\.[0-9]+ " "$TMP/out" "ranked hits"
+expect_status 0 "query --json" "$S2S" query --db "$DB" --json -k 3 "$QUERY"
+[ "$(wc -l < "$TMP/out")" -eq 3 ] && pass "three hits" || fail "$(wc -l < "$TMP/out") hits"
+expect_grep '^\{"query": "white_house", "rank": 1, "file": "[^"]+", "start": [0-9.]+, "end": [0-9.]+, "score": [0-9.-]+\}$' "$TMP/out" "JSON fields"
+expect_status 0 "query --per-file" "$S2S" query --db "$DB" --per-file --tsv -k 100 "$QUERY"
+[ "$(cut -f3 "$TMP/out" | sort | uniq -d | wc -l)" -eq 0 ] && pass "one hit per file" || fail "a file ranked twice"
+expect_status 0 "query --stdlist" "$S2S" query --db "$DB" --stdlist "$QUERY"
+expect_grep '<term file="[^"]+" channel="1" tbeg="[0-9.]+" dur="[0-9.]+" score="[0-9.-]+" decision="(YES|NO)"/>' "$TMP/out" "STD list terms"
+expect_grep '</stdlist>' "$TMP/out" "STD list closed"
+expect_status 0 "two queries share the index" "$S2S" query --db "$DB" --tsv -k 1 "$QUERY" "${RECORDINGS[0]}"
+[ "$(wc -l < "$TMP/out")" -eq 2 ] && pass "one line per query" || fail "$(cat "$TMP/out")"
+
+# Eval: the figures are printed and computed on the truth.
+expect_status 0 "eval" "$S2S" eval --db "$DB" --truth "$DEMO/truth.tsv" --run "$TMP/run.tsv" "$QUERY"
+expect_grep "^queries=1 MAP=[01]\.[0-9]{3} P@N=[01]\.[0-9]{3} P@5=[01]\.[0-9]{3}$" "$TMP/out" "eval figures"
+[ "$(wc -l < "$TMP/run.tsv")" -eq "${#RECORDINGS[@]}" ] && pass "every recording ranked" || fail "run has $(wc -l < "$TMP/run.tsv") lines"
+
+# A silent query and an empty index give clear messages, not crashes.
+sox -n -r 16000 -b 16 "$TMP/silent.wav" trim 0 1
+expect_status 1 "silent query" "$S2S" query --db "$DB" "$TMP/silent.wav"
+expect_grep "silent.wav: no speech found in the query" "$TMP/err" "silent query named"
+expect_status 0 "index only silence" "$S2S" index -q --db "$TMP/silent.db" "$TMP/silent.wav"
+expect_status 1 "query an index without segments" "$S2S" query --db "$TMP/silent.db" "$QUERY"
+expect_grep "holds no segments" "$TMP/err" "empty index explained"
+
+# A read-only index can be queried.
+cp "$DB" "$TMP/ro.db"
+chmod 0444 "$TMP/ro.db"
+expect_status 0 "read-only index" "$S2S" query --db "$TMP/ro.db" -k 1 "$QUERY"
+
+# A damaged index and a file that is no index are refused with a message.
+echo "definitely not sqlite" > "$TMP/garbage.db"
+expect_status 1 "garbage index" "$S2S" query --db "$TMP/garbage.db" "$QUERY"
+expect_grep "garbage.db: " "$TMP/err" "garbage index named"
+cp "$DB" "$TMP/badheader.db"
+printf 'XXXXXXXXXXXXXXXX' | dd of="$TMP/badheader.db" bs=1 seek=0 conv=notrunc 2>/dev/null
+expect_status 1 "index with a damaged header" "$S2S" query --db "$TMP/badheader.db" "$QUERY"
+expect_grep "badheader.db: " "$TMP/err" "damaged header named"
+# Random damage inside: either refused with a message or (pages not read) answered; never a crash.
+cp "$DB" "$TMP/damaged.db"
+dd if=/dev/urandom of="$TMP/damaged.db" bs=1024 seek=1 count=8 conv=notrunc 2>/dev/null
+"$S2S" query --db "$TMP/damaged.db" "$QUERY" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "damaged.db" "$TMP/err" && pass "damaged index refused" \
+    || { [ $rc -eq 0 ] && pass "damaged pages not read (query answered)" || fail "damaged index: exit $rc $(cat "$TMP/err")"; }
+
+# A model other than the index's is refused, naming both.
+if [ -n "${S2S_OTHER_MODEL:-}" ]; then
+    expect_status 1 "other model" "$S2S" query --db "$DB" --model "$S2S_OTHER_MODEL" "$QUERY"
+    expect_grep "not by" "$TMP/err" "model mismatch names both"
+fi
+finish
