@@ -46,7 +46,9 @@ for input in a16k a8k a44k; do
 done
 
 if /usr/bin/python3 -c 'import torchaudio' 2>/dev/null && [ -f ../shared/peers/torch_mfcc.py ]; then
-    peer=$(/usr/bin/python3 ../shared/peers/torch_mfcc.py "$secs" | tee /dev/stderr | sed -n 's/.*-> \([0-9.]*\)x real time.*/\1/p')
+    peer_line=$(/usr/bin/python3 ../shared/peers/torch_mfcc.py "$secs")
+    echo "$peer_line"
+    peer=$(echo "$peer_line" | sed -n 's/.*-> \([0-9.]*\)x real time.*/\1/p')
     printf 'ratio s2s raw 16 kHz / torchaudio: %.2f (target >= 3)\n' "$(echo "${speed[a16k.raw]} / $peer" | bc -l)"
 else
     echo "torchaudio not installed (apt-get install python3-torchaudio): no peer ratio"

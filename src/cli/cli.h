@@ -44,6 +44,9 @@ int cli_parse_float(const char *command, const char *option, const char *value, 
 
 /* The subcommands (one file each). */
 int cmd_features(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_embed(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

@@ -11,6 +11,9 @@ static const cli_command commands[] = {
     {"stats", "summarise the index and its models", cmd_stats},
     {"remove", "take recordings out of the index", cmd_remove},
     {"features", "print the frontend's frames (MFCC, deltas) or speech regions", cmd_features},
+    {"train", "train the autoencoder on audio (or word segments)", cmd_train},
+    {"embed", "print the vector of each file's speech or of given segments", cmd_embed},
+    {"model", "describe a model file (s2s model info FILE)", cmd_model},
 };
 static const int num_commands = sizeof commands / sizeof commands[0];
 
