@@ -1,0 +1,271 @@
+/* s2s train: trains the autoencoder on audio files (segments cut from their
+ * speech) or on the word spans of a word-time file, writing a model file;
+ * Ctrl-C writes a checkpoint, a rerun resumes.  --bench (not in --help's
+ * main list) measures training and encoding throughput on random data. */
+#include "cli.h"
+#include "trainer.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const help =
+    "usage: s2s train [OPTIONS] AUDIO...\n"
+    "       s2s train [OPTIONS] --list FILE\n"
+    "       s2s train [OPTIONS] --words FILE\n"
+    "\n"
+    "Trains the sequence-to-sequence autoencoder whose vectors index and query use.\n"
+    "Training segments are the word spans of --words (file<TAB>start<TAB>end<TAB>word,\n"
+    "seconds, paths relative to the word file's folder) or, without it, windows of\n"
+    "20-100 frames cut from the detected speech of each AUDIO file.\n"
+    "\n"
+    "options:\n"
+    "  --words FILE         word-time file giving the training segments\n"
+    "  --list FILE          read AUDIO paths from FILE, one a line\n"
+    "  --variant NAME       plain (rebuild the input, default), denoise (rebuild it\n"
+    "                       from a copy with 20% of values zeroed) or correspond\n"
+    "                       (rebuild another instance of the same word by another\n"
+    "                       speaker; needs --words; speaker = file name after its\n"
+    "                       first '_')\n"
+    "  --hidden N           LSTM hidden size (default 256)\n"
+    "  --layers N           LSTM layers in encoder and decoder (default 1)\n"
+    "  --vector-dim N       size of the segment vector (default 128)\n"
+    "  --epochs N           passes over the data (default 10)\n"
+    "  --batch N            segments per step (default 64)\n"
+    "  --lr X               Adam learning rate (default 0.001)\n"
+    "  --clip X             gradient norm bound, 0 for none (default 5)\n"
+    "  --threads N          worker threads (default 1)\n"
+    "  --seed N             random seed (default 1): same seed and threads, same model\n"
+    "  --validation X       fraction of segments held out (default 0.05)\n"
+    "  --min-window N       shortest window cut from speech, frames (default 20)\n"
+    "  --max-window N       longest window, frames (default 100)\n"
+    "  --init MODEL         start from this model (its weights and statistics)\n"
+    "  -o, --out MODEL      model to write (default s2s.model); checkpointed each\n"
+    "                       epoch; if it holds an unfinished run, that run resumes\n"
+    "  --progress N         report every N steps (default 20)\n"
+    "  --bench              measure training and encoding frames/s on random data\n"
+    "                       (with --threads, --hidden, --batch, --bench-frames N\n"
+    "                       (default 60), --bench-steps N (default 20)); JSON line\n"
+    "  -q, --quiet          no progress on stderr\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Ctrl-C writes a checkpoint to the --out model and stops; rerun the same command\n"
+    "to resume. Exit status: 0 trained (or stopped and checkpointed), 1 failure, 2 bad usage.\n";
+
+static void on_sigint(int sig) {
+    (void)sig;
+    trainer_request_stop();
+    signal(SIGINT, SIG_DFL); /* a second Ctrl-C ends at once */
+}
+
+static void on_progress(void *ctx, const trainer_progress *p) {
+    (void)ctx;
+    char val[32];
+    if (isnan(p->validation_loss))
+        snprintf(val, sizeof val, "-");
+    else
+        snprintf(val, sizeof val, "%.4f", p->validation_loss);
+    long left = (long)p->remaining_s;
+    cli_note("epoch %d/%d step %ld/%ld loss %.4f val %s | %.0f frames/s | %ldm%02lds left%s\n",
+             p->epoch, p->num_epochs, p->step, p->steps_per_epoch, p->loss, val, p->frames_per_s,
+             left / 60, left % 60, p->end_of_epoch ? " (checkpoint)" : "");
+}
+
+static void on_file_failed(void *ctx, const char *path, const char *message) {
+    (*(int *)ctx)++;
+    cli_error(path, "%s", message);
+}
+
+static void on_note(void *ctx, const char *message) {
+    (void)ctx;
+    cli_note("%s\n", message);
+}
+
+/* Reads non-empty lines of path into a NULL-terminated array; NULL on failure. */
+static char **read_list(const char *path, int *count) {
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char **lines = NULL;
+    int n = 0, cap = 0;
+    char buf[8192];
+    while (fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\r\n")] = 0;
+        if (!buf[0])
+            continue;
+        if (n + 1 >= cap) {
+            cap = cap ? 2 * cap : 256;
+            char **l = realloc(lines, cap * sizeof(char *));
+            if (!l)
+                break;
+            lines = l;
+        }
+        lines[n++] = strdup(buf);
+        lines[n] = NULL;
+    }
+    fclose(f);
+    *count = n;
+    if (!lines)
+        lines = calloc(1, sizeof(char *));
+    return lines;
+}
+
+int cmd_train(int argc, char **argv) {
+    enum {
+        O_WORDS = 256, O_LIST, O_VARIANT, O_HIDDEN, O_LAYERS, O_VDIM, O_EPOCHS, O_BATCH, O_LR,
+        O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
+        O_BENCH_FRAMES, O_BENCH_STEPS,
+    };
+    static const struct option options[] = {
+        {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
+        {"variant", required_argument, 0, O_VARIANT}, {"hidden", required_argument, 0, O_HIDDEN},
+        {"layers", required_argument, 0, O_LAYERS},   {"vector-dim", required_argument, 0, O_VDIM},
+        {"epochs", required_argument, 0, O_EPOCHS},   {"batch", required_argument, 0, O_BATCH},
+        {"lr", required_argument, 0, O_LR},           {"clip", required_argument, 0, O_CLIP},
+        {"threads", required_argument, 0, O_THREADS}, {"seed", required_argument, 0, O_SEED},
+        {"validation", required_argument, 0, O_VAL},  {"min-window", required_argument, 0, O_MINW},
+        {"max-window", required_argument, 0, O_MAXW}, {"init", required_argument, 0, O_INIT},
+        {"out", required_argument, 0, 'o'},           {"progress", required_argument, 0, O_PROGRESS},
+        {"bench", no_argument, 0, O_BENCH},           {"bench-frames", required_argument, 0, O_BENCH_FRAMES},
+        {"bench-steps", required_argument, 0, O_BENCH_STEPS},
+        {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    trainer_options o = trainer_defaults();
+    const char *words = NULL, *list = NULL;
+    int bench = 0;
+    long bench_frames = 60, bench_steps = 20, v;
+    double x;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
+        switch (c) {
+        case O_WORDS: words = optarg; break;
+        case O_LIST: list = optarg; break;
+        case O_VARIANT:
+            if (trainer_variant_parse(optarg, &o.variant) != 0)
+                return cli_usage_error("train", "unknown variant '%s' (plain, denoise, correspond)", optarg);
+            break;
+#define INT_OPT(code, name, lo, hi, field)                                                        \
+    case code:                                                                                    \
+        if (cli_parse_int("train", name, optarg, lo, hi, &v) != 0) return EXIT_USAGE;             \
+        field = (int)v;                                                                           \
+        break;
+        INT_OPT(O_HIDDEN, "--hidden", 1, 4096, o.config.hidden_size)
+        INT_OPT(O_LAYERS, "--layers", 1, AE_MAX_LAYERS, o.config.num_layers)
+        INT_OPT(O_VDIM, "--vector-dim", 1, 4096, o.config.vector_dim)
+        INT_OPT(O_EPOCHS, "--epochs", 1, 100000, o.epochs)
+        INT_OPT(O_BATCH, "--batch", 1, 4096, o.batch_size)
+        INT_OPT(O_THREADS, "--threads", 1, 64, o.num_threads)
+        INT_OPT(O_MINW, "--min-window", 2, 1000, o.min_window_frames)
+        INT_OPT(O_MAXW, "--max-window", 2, 1000, o.max_window_frames)
+        INT_OPT(O_PROGRESS, "--progress", 0, 1000000, o.progress_every)
+        case O_SEED:
+            if (cli_parse_int("train", "--seed", optarg, 0, 2147483647L, &v) != 0) return EXIT_USAGE;
+            o.seed = (uint64_t)v;
+            break;
+        case O_LR:
+            if (cli_parse_float("train", "--lr", optarg, 1e-8, 10, &x) != 0) return EXIT_USAGE;
+            o.learning_rate = (float)x;
+            break;
+        case O_CLIP:
+            if (cli_parse_float("train", "--clip", optarg, 0, 1e6, &x) != 0) return EXIT_USAGE;
+            o.clip_norm = (float)x;
+            break;
+        case O_VAL:
+            if (cli_parse_float("train", "--validation", optarg, 0, 0.5, &x) != 0) return EXIT_USAGE;
+            o.validation_fraction = (float)x;
+            break;
+        case O_INIT: o.init_path = optarg; break;
+        case 'o': o.out_path = optarg; break;
+        case O_BENCH: bench = 1; break;
+        case O_BENCH_FRAMES:
+            if (cli_parse_int("train", "--bench-frames", optarg, 1, 10000, &bench_frames) != 0) return EXIT_USAGE;
+            break;
+        case O_BENCH_STEPS:
+            if (cli_parse_int("train", "--bench-steps", optarg, 1, 100000, &bench_steps) != 0) return EXIT_USAGE;
+            break;
+        case 'q': cli_quiet = 1; break;
+        case 'h': fputs(help, stdout); return EXIT_OK;
+        default: return cli_usage_error("train", "unknown option or missing value '%s'", argv[optind - 1]);
+        }
+    }
+    if (o.min_window_frames > o.max_window_frames)
+        return cli_usage_error("train", "--min-window is larger than --max-window");
+    if (bench) {
+        double enc_fps = 0, gflops = 0;
+        double fps = trainer_bench(&o.config, o.batch_size, (int)bench_frames, o.num_threads,
+                                   (int)bench_steps, &enc_fps, &gflops);
+        if (fps < 0) {
+            cli_error(NULL, "benchmark failed");
+            return EXIT_SOME_FAILED;
+        }
+        double peak = trainer_sgemm_gflops(1024, o.num_threads);
+        printf("{\"threads\": %d, \"hidden\": %d, \"batch\": %d, \"frames\": %ld, "
+               "\"train_frames_per_s\": %.0f, \"encode_frames_per_s\": %.0f, "
+               "\"train_gflops\": %.2f, \"sgemm_peak_gflops\": %.2f}\n",
+               o.num_threads, o.config.hidden_size, o.batch_size, bench_frames, fps, enc_fps,
+               gflops, peak);
+        return EXIT_OK;
+    }
+    int num_files = argc - optind;
+    char **listed = NULL;
+    const char *const *files = (const char *const *)(argv + optind);
+    if (list) {
+        if (num_files > 0)
+            return cli_usage_error("train", "give AUDIO files or --list, not both");
+        listed = read_list(list, &num_files);
+        if (!listed) {
+            cli_error(list, "cannot read the list");
+            return EXIT_SOME_FAILED;
+        }
+        files = (const char *const *)listed;
+    }
+    if (words && num_files > 0)
+        return cli_usage_error("train", "with --words the audio files are the ones it names; give no AUDIO");
+    if (!words && num_files == 0)
+        return cli_usage_error("train", "no audio given (AUDIO..., --list FILE or --words FILE)");
+    if (o.variant == TRAINER_CORRESPOND && !words)
+        return cli_usage_error("train", "--variant correspond needs --words");
+
+    int num_failed = 0;
+    trainer_callbacks cb = {on_progress, on_file_failed, on_note, &num_failed};
+    char err[CLI_ERR_LEN];
+    feature_options fo = features_model_defaults();
+    if (o.init_path) {
+        feature_stats unused;
+        if (model_file_load_features(o.init_path, &fo, &unused, err, sizeof err) != 0) {
+            cli_error(o.init_path, "%s", err);
+            return EXIT_SOME_FAILED;
+        }
+    }
+    trainer_data *data = trainer_data_load(&o, &fo, files, num_files, words, &cb, err, sizeof err);
+    if (listed) {
+        for (int i = 0; listed[i]; i++)
+            free(listed[i]);
+        free(listed);
+    }
+    if (!data) {
+        cli_error(words, "%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    long num_segs, num_frames;
+    int nf, nw;
+    trainer_data_summary(data, &num_segs, &num_frames, &nf, &nw);
+    cli_note("%d files, %ld segments, %ld frames (%.1f min)%s\n", nf, num_segs, num_frames,
+             num_frames / 6000.0, nw ? "" : " of speech windows");
+    signal(SIGINT, on_sigint);
+    int rc = trainer_run(&o, data, &cb, err, sizeof err);
+    signal(SIGINT, SIG_DFL);
+    trainer_data_free(data);
+    if (rc < 0) {
+        cli_error(o.out_path, "%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    if (rc == 0)
+        cli_note("wrote %s\n", o.out_path);
+    return num_failed ? EXIT_SOME_FAILED : EXIT_OK;
+}

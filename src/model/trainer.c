@@ -1,0 +1,1063 @@
+/* Training the autoencoder: data loading, batching, the data-parallel step,
+ * validation, checkpoints.  See trainer.h for the contract. */
+#include "trainer.h"
+#include "optim.h"
+#include "vad.h"
+#include <cblas.h>
+#undef I /* complex.h's imaginary unit, pulled in by cblas.h */
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* OpenBLAS's own; declared here in case cblas.h is another vendor's. */
+void openblas_set_num_threads(int num_threads);
+
+enum { TRAINER_MAX_THREADS = 64 };
+
+trainer_options trainer_defaults(void) {
+    trainer_options o = {
+        .config = autoencoder_config_default(),
+        .epochs = 10,
+        .batch_size = 64,
+        .learning_rate = 1e-3f,
+        .clip_norm = 5.0f,
+        .num_threads = 1,
+        .seed = 1,
+        .variant = TRAINER_PLAIN,
+        .denoise_prob = 0.2f,
+        .validation_fraction = 0.05f,
+        .min_window_frames = 20,
+        .max_window_frames = 100,
+        .max_segment_frames = 200,
+        .progress_every = 20,
+        .max_validation = 1024,
+        .init_path = NULL,
+        .out_path = "s2s.model",
+    };
+    return o;
+}
+
+static const char *const variant_names[] = {"plain", "denoise", "correspond"};
+
+const char *trainer_variant_name(trainer_variant v) {
+    return v >= TRAINER_PLAIN && v <= TRAINER_CORRESPOND ? variant_names[v] : "?";
+}
+
+int trainer_variant_parse(const char *name, trainer_variant *out) {
+    for (int v = 0; v < 3; v++)
+        if (!strcmp(name, variant_names[v])) {
+            *out = (trainer_variant)v;
+            return 0;
+        }
+    return -1;
+}
+
+static volatile sig_atomic_t stop_requested;
+void trainer_request_stop(void) { stop_requested = 1; }
+
+static uint64_t splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+/* Uniform integer in [0, n). */
+static long rand_below(uint64_t *state, long n) { return (long)(splitmix64(state) % (uint64_t)n); }
+static double rand_unit(uint64_t *state) { return (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0); }
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static void note(const trainer_callbacks *cb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const trainer_callbacks *cb, const char *fmt, ...) {
+    if (!cb || !cb->note)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cb->note(cb->ctx, msg);
+}
+
+/* ------------------------------------------------------------------ data */
+
+typedef struct {
+    long offset; /* first float of its frames in the pool */
+    int length;  /* frames */
+    int word;    /* word id, -1 without word times */
+    int speaker; /* speaker id */
+} segment;
+
+/* Strings to dense ids (open addressing on FNV-1a). */
+typedef struct {
+    char **names;   /* (num) by id */
+    int num, cap;
+    int *slots;     /* (num_slots) id + 1, 0 empty */
+    int num_slots;
+} intern_table;
+
+static uint64_t fnv1a(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int intern(intern_table *t, const char *s) {
+    if (t->num * 2 >= t->num_slots) {
+        int ns = t->num_slots ? 2 * t->num_slots : 1024;
+        int *slots = calloc(ns, sizeof(int));
+        if (!slots)
+            return -1;
+        for (int i = 0; i < t->num; i++) {
+            size_t k = fnv1a(t->names[i]) & (ns - 1);
+            while (slots[k])
+                k = (k + 1) & (ns - 1);
+            slots[k] = i + 1;
+        }
+        free(t->slots);
+        t->slots = slots, t->num_slots = ns;
+    }
+    size_t k = fnv1a(s) & (t->num_slots - 1);
+    while (t->slots[k]) {
+        if (!strcmp(t->names[t->slots[k] - 1], s))
+            return t->slots[k] - 1;
+        k = (k + 1) & (t->num_slots - 1);
+    }
+    if (t->num == t->cap) {
+        int nc = t->cap ? 2 * t->cap : 256;
+        char **names = realloc(t->names, nc * sizeof(char *));
+        if (!names)
+            return -1;
+        t->names = names, t->cap = nc;
+    }
+    if (!(t->names[t->num] = strdup(s)))
+        return -1;
+    t->slots[k] = ++t->num;
+    return t->num - 1;
+}
+
+static void intern_free(intern_table *t) {
+    for (int i = 0; i < t->num; i++)
+        free(t->names[i]);
+    free(t->names);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+struct trainer_data {
+    int dim;               /* D */
+    float *pool;           /* (pool_len) frames of all segments, row-major (frames, D) */
+    long pool_len, pool_cap;
+    segment *segs;
+    long num_segs, seg_cap;
+    int num_files;
+    intern_table words, speakers;
+    int max_length;        /* longest segment */
+};
+
+void trainer_data_free(trainer_data *d) {
+    if (!d)
+        return;
+    free(d->pool);
+    free(d->segs);
+    intern_free(&d->words);
+    intern_free(&d->speakers);
+    free(d);
+}
+
+void trainer_data_summary(const trainer_data *d, long *num_segments, long *num_frames,
+                          int *num_files, int *num_words) {
+    *num_segments = d->num_segs;
+    *num_frames = d->pool_len / d->dim;
+    *num_files = d->num_files;
+    *num_words = d->words.num;
+}
+
+/* Copies frames [start, start + length) of one file's matrix into the pool
+ * as a new segment.  Returns 0 or -1 (out of memory). */
+static int add_segment(trainer_data *d, const float *frames, long start, int length, int word,
+                       int speaker) {
+    long need = d->pool_len + (long)length * d->dim;
+    if (need > d->pool_cap) {
+        long cap = d->pool_cap ? d->pool_cap : 1 << 20;
+        while (cap < need)
+            cap *= 2;
+        float *pool = realloc(d->pool, cap * sizeof(float));
+        if (!pool)
+            return -1;
+        d->pool = pool, d->pool_cap = cap;
+    }
+    if (d->num_segs == d->seg_cap) {
+        long cap = d->seg_cap ? 2 * d->seg_cap : 4096;
+        segment *segs = realloc(d->segs, cap * sizeof(segment));
+        if (!segs)
+            return -1;
+        d->segs = segs, d->seg_cap = cap;
+    }
+    memcpy(d->pool + d->pool_len, frames + start * d->dim, sizeof(float) * length * d->dim);
+    d->segs[d->num_segs++] = (segment){d->pool_len, length, word, speaker};
+    d->pool_len = need;
+    if (length > d->max_length)
+        d->max_length = length;
+    return 0;
+}
+
+/* The speaker of a file: base name without extension, after the first '_'. */
+static int speaker_of(trainer_data *d, const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char name[512];
+    snprintf(name, sizeof name, "%s", base);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        *dot = 0;
+    char *us = strchr(name, '_');
+    return intern(&d->speakers, us && us[1] ? us + 1 : name);
+}
+
+typedef struct {
+    char *file; /* owned */
+    double start_s, end_s;
+    int word;
+    long order; /* line number, keeps the sort stable */
+} word_entry;
+
+static int compare_entries(const void *a, const void *b) {
+    const word_entry *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    return c ? c : (x->order < y->order ? -1 : x->order > y->order);
+}
+
+static int load_words(trainer_data *d, const trainer_options *opts, const feature_options *fo,
+                      const char *words_path, const trainer_callbacks *cb, char *err,
+                      int err_len) {
+    FILE *f = fopen(words_path, "r");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open word-time file", words_path);
+        return -1;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", words_path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[1] = 0;
+    else
+        dir[0] = 0;
+    word_entry *entries = NULL;
+    long num = 0, cap = 0, line_no = 0;
+    char line[8192];
+    int rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        line_no++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *fields[4];
+        char *p = line;
+        int nf = 0;
+        for (; nf < 4 && p; nf++) {
+            fields[nf] = p;
+            p = strchr(p, '\t');
+            if (p)
+                *p++ = 0;
+        }
+        char *end1, *end2;
+        double start = nf == 4 ? strtod(fields[1], &end1) : 0, stop = nf == 4 ? strtod(fields[2], &end2) : 0;
+        if (nf != 4 || *end1 || *end2 || !(stop > start) || start < 0) {
+            snprintf(err, err_len, "%s:%ld: expected file<TAB>start<TAB>end<TAB>word (seconds)",
+                     words_path, line_no);
+            rc = -1;
+            break;
+        }
+        if (num == cap) {
+            cap = cap ? 2 * cap : 4096;
+            word_entry *e = realloc(entries, cap * sizeof *e);
+            if (!e) { rc = -1; snprintf(err, err_len, "out of memory"); break; }
+            entries = e;
+        }
+        char path[8192];
+        snprintf(path, sizeof path, "%s%s", fields[0][0] == '/' ? "" : dir, fields[0]);
+        entries[num] = (word_entry){strdup(path), start, stop, intern(&d->words, fields[3]), line_no};
+        if (!entries[num].file || entries[num].word < 0) { rc = -1; snprintf(err, err_len, "out of memory"); break; }
+        num++;
+    }
+    fclose(f);
+    if (rc == 0) {
+        qsort(entries, num, sizeof *entries, compare_entries);
+        double shift_s = 0.001 * fo->mfcc.frame_shift_ms;
+        long done_files = 0;
+        for (long i = 0; i < num && rc == 0;) {
+            long j = i;
+            while (j < num && !strcmp(entries[j].file, entries[i].file))
+                j++;
+            feature_matrix fm;
+            char ferr[512];
+            if (features_compute(entries[i].file, fo, NULL, &fm, ferr, sizeof ferr) != 0) {
+                if (cb && cb->file_failed)
+                    cb->file_failed(cb->ctx, entries[i].file, ferr);
+            } else {
+                int speaker = speaker_of(d, entries[i].file);
+                d->num_files++;
+                for (long k = i; k < j; k++) {
+                    long s = lround(entries[k].start_s / shift_s), e = lround(entries[k].end_s / shift_s);
+                    if (e > fm.num_frames)
+                        e = fm.num_frames;
+                    if (e - s < 3 || e - s > opts->max_segment_frames)
+                        continue;
+                    if (add_segment(d, fm.data, s, (int)(e - s), entries[k].word, speaker) != 0) {
+                        snprintf(err, err_len, "out of memory");
+                        rc = -1;
+                        break;
+                    }
+                }
+                features_free(&fm);
+            }
+            if (++done_files % 500 == 0)
+                note(cb, "loaded %ld files, %ld segments", done_files, d->num_segs);
+            i = j;
+        }
+    }
+    for (long i = 0; i < num; i++)
+        free(entries[i].file);
+    free(entries);
+    return rc;
+}
+
+static int load_windows(trainer_data *d, const trainer_options *opts, const feature_options *fo,
+                        const char *const *files, int num_files, const trainer_callbacks *cb,
+                        char *err, int err_len) {
+    uint64_t rng = opts->seed ^ 0x5eedf00dull;
+    vad_options vo = vad_defaults();
+    int frame_length = (int)(fo->mfcc.sample_rate_hz * 0.001f * fo->mfcc.frame_length_ms);
+    int lo = opts->min_window_frames, hi = opts->max_window_frames;
+    for (int i = 0; i < num_files; i++) {
+        feature_matrix fm;
+        char ferr[512];
+        if (features_compute(files[i], fo, NULL, &fm, ferr, sizeof ferr) != 0) {
+            if (cb && cb->file_failed)
+                cb->file_failed(cb->ctx, files[i], ferr);
+            continue;
+        }
+        d->num_files++;
+        int speaker = speaker_of(d, files[i]);
+        long num = vad_detect(fm.log_energy, fm.num_frames, frame_length, &vo, NULL, 0);
+        vad_region *regions = num > 0 ? malloc(num * sizeof *regions) : NULL;
+        if (num > 0 && regions)
+            vad_detect(fm.log_energy, fm.num_frames, frame_length, &vo, regions, num);
+        for (long r = 0; regions && r < num; r++) {
+            long pos = regions[r].start_frame, end = regions[r].end_frame;
+            while (end - pos >= lo) {
+                long len = lo + rand_below(&rng, hi - lo + 1);
+                if (len > end - pos)
+                    len = end - pos;
+                if (add_segment(d, fm.data, pos, (int)len, -1, speaker) != 0) {
+                    free(regions);
+                    features_free(&fm);
+                    snprintf(err, err_len, "out of memory");
+                    return -1;
+                }
+                pos += len;
+            }
+        }
+        free(regions);
+        features_free(&fm);
+        if ((i + 1) % 500 == 0)
+            note(cb, "loaded %d of %d files, %ld segments", i + 1, num_files, d->num_segs);
+    }
+    return 0;
+}
+
+trainer_data *trainer_data_load(const trainer_options *opts, const feature_options *features,
+                                const char *const *files, int num_files, const char *words_path,
+                                const trainer_callbacks *cb, char *err, int err_len) {
+    trainer_data *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    d->dim = features_dim(features);
+    int rc = words_path ? load_words(d, opts, features, words_path, cb, err, err_len)
+                        : load_windows(d, opts, features, files, num_files, cb, err, err_len);
+    if (rc == 0 && d->num_segs == 0) {
+        snprintf(err, err_len, "no training segments (%d files read%s)", d->num_files,
+                 words_path ? "" : ", no speech detected");
+        rc = -1;
+    }
+    if (rc != 0) {
+        trainer_data_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Mean and standard deviation of every dimension over all pooled frames. */
+static void compute_stats(const trainer_data *d, feature_stats *st) {
+    int D = d->dim;
+    double sum[FEATURES_MAX_DIM] = {0}, sq[FEATURES_MAX_DIM] = {0};
+    long n = d->pool_len / D;
+    for (long t = 0; t < n; t++)
+        for (int k = 0; k < D; k++) {
+            double v = d->pool[t * D + k];
+            sum[k] += v, sq[k] += v * v;
+        }
+    st->dim = D;
+    for (int k = 0; k < D; k++) {
+        double mean = sum[k] / (n ? n : 1), var = sq[k] / (n ? n : 1) - mean * mean;
+        st->mean[k] = (float)mean;
+        st->stddev[k] = (float)(var > 1e-8 ? sqrt(var) : 1e-4);
+    }
+}
+
+/* -------------------------------------------------------------- training */
+
+/* One thread's share of a batch and its scratch. */
+typedef struct {
+    const autoencoder *m;
+    const trainer_data *d;
+    autoencoder_work *work;
+    int max_batch, max_frames;
+    float *in, *clean, *tgt;     /* (max_frames, max_batch, D) each */
+    int *in_len, *tgt_len;       /* (max_batch) */
+    float *grads;                /* (num_params) this worker's gradient */
+    /* the job */
+    const long *items;           /* (n) input segments */
+    const long *partners;        /* (n) target segments, or NULL: the input itself */
+    int n;
+    int denoise;
+    float denoise_prob;
+    uint64_t rng;
+    float weight;                /* share of the batch's target frames */
+    int backward;
+    float loss;                  /* out */
+} worker;
+
+static int worker_init(worker *w, const autoencoder *m, const trainer_data *d, int max_batch,
+                       int max_frames) {
+    memset(w, 0, sizeof *w);
+    w->m = m, w->d = d, w->max_batch = max_batch, w->max_frames = max_frames;
+    size_t n = (size_t)max_frames * max_batch * d->dim;
+    w->work = autoencoder_work_new(m, max_batch, max_frames, max_frames);
+    w->in = malloc(n * sizeof(float));
+    w->clean = malloc(n * sizeof(float));
+    w->tgt = malloc(n * sizeof(float));
+    w->in_len = malloc(max_batch * sizeof(int));
+    w->tgt_len = malloc(max_batch * sizeof(int));
+    w->grads = calloc(autoencoder_params_const(m)->num_params, sizeof(float));
+    return w->work && w->in && w->clean && w->tgt && w->in_len && w->tgt_len && w->grads ? 0 : -1;
+}
+
+static void worker_free(worker *w) {
+    autoencoder_work_free(w->work);
+    free(w->in);
+    free(w->clean);
+    free(w->tgt);
+    free(w->in_len);
+    free(w->tgt_len);
+    free(w->grads);
+}
+
+/* out (T, n, D) time-major, zero-padded, from segments ids; lengths (n); returns T. */
+static int gather(float *out, int *lengths, const trainer_data *d, const long *ids, int n) {
+    int T = 0, D = d->dim;
+    for (int b = 0; b < n; b++) {
+        lengths[b] = d->segs[ids[b]].length;
+        if (lengths[b] > T)
+            T = lengths[b];
+    }
+    memset(out, 0, sizeof(float) * (size_t)T * n * D);
+    for (int b = 0; b < n; b++) {
+        const float *src = d->pool + d->segs[ids[b]].offset;
+        for (int t = 0; t < lengths[b]; t++)
+            memcpy(out + ((size_t)t * n + b) * D, src + (size_t)t * D, sizeof(float) * D);
+    }
+    return T;
+}
+
+static void *worker_run(void *arg) {
+    worker *w = arg;
+    if (w->n == 0) {
+        w->loss = 0;
+        if (w->backward)
+            memset(w->grads, 0, sizeof(float) * autoencoder_params_const(w->m)->num_params);
+        return NULL;
+    }
+    int D = w->d->dim;
+    int T_in = gather(w->clean, w->in_len, w->d, w->items, w->n);
+    const float *in = w->clean, *tgt = w->clean;
+    const int *tgt_len = w->in_len;
+    int T_out = T_in;
+    if (w->partners) {
+        T_out = gather(w->tgt, w->tgt_len, w->d, w->partners, w->n);
+        tgt = w->tgt, tgt_len = w->tgt_len;
+    }
+    if (w->denoise) {
+        size_t n = (size_t)T_in * w->n * D;
+        for (size_t k = 0; k < n; k++)
+            w->in[k] = rand_unit(&w->rng) < w->denoise_prob ? 0.0f : w->clean[k];
+        in = w->in;
+    }
+    if (w->backward)
+        memset(w->grads, 0, sizeof(float) * autoencoder_params_const(w->m)->num_params);
+    w->loss = autoencoder_forward_backward(w->m, w->work, in, w->in_len, T_in, tgt, tgt_len, T_out,
+                                           w->n, w->weight, w->backward ? w->grads : NULL);
+    return NULL;
+}
+
+/* Runs one batch split over the workers; returns its mean loss.  With
+ * backward, the summed gradient is left in the model's gradient block. */
+static float run_batch(autoencoder *m, worker *workers, int num_threads, const trainer_data *d,
+                       const long *items, const long *partners, int n, int denoise,
+                       float denoise_prob, uint64_t rng_seed, int backward) {
+    int per = (n + num_threads - 1) / num_threads;
+    long total = 0;
+    for (int b = 0; b < n; b++)
+        total += d->segs[partners ? partners[b] : items[b]].length;
+    pthread_t tids[TRAINER_MAX_THREADS];
+    int started[TRAINER_MAX_THREADS] = {0};
+    for (int k = 0; k < num_threads; k++) {
+        worker *w = &workers[k];
+        int lo = k * per < n ? k * per : n, hi = (k + 1) * per < n ? (k + 1) * per : n;
+        w->items = items + lo, w->partners = partners ? partners + lo : NULL, w->n = hi - lo;
+        long frames = 0;
+        for (int b = lo; b < hi; b++)
+            frames += d->segs[partners ? partners[b] : items[b]].length;
+        w->weight = total ? (float)frames / total : 0;
+        w->denoise = denoise, w->denoise_prob = denoise_prob;
+        w->rng = rng_seed * 0x100000001B3ull + k;
+        w->backward = backward;
+        if (k > 0 && pthread_create(&tids[k], NULL, worker_run, w) == 0)
+            started[k] = 1;
+        else if (k > 0)
+            worker_run(w); /* could not start a thread: do it here */
+    }
+    worker_run(&workers[0]);
+    double loss = workers[0].loss * workers[0].weight;
+    for (int k = 1; k < num_threads; k++) {
+        if (started[k])
+            pthread_join(tids[k], NULL);
+        loss += (double)workers[k].loss * workers[k].weight;
+    }
+    if (backward) {
+        NnParams *p = autoencoder_params(m);
+        memcpy(p->grads, workers[0].grads, sizeof(float) * p->num_params);
+        for (int k = 1; k < num_threads; k++)
+            for (size_t i = 0; i < p->num_params; i++)
+                p->grads[i] += workers[k].grads[i];
+    }
+    return (float)loss;
+}
+
+/* Segment ids grouped by word, and for each segment how many segments of its
+ * word by another speaker are in the allowed set. */
+typedef struct {
+    long *by_word;    /* (num_segs) segment ids sorted by word */
+    long *word_start; /* (num_words + 1) */
+} word_groups;
+
+static int build_word_groups(const trainer_data *d, word_groups *g) {
+    int W = d->words.num;
+    g->by_word = malloc(sizeof(long) * (d->num_segs ? d->num_segs : 1));
+    g->word_start = calloc(W + 2, sizeof(long));
+    if (!g->by_word || !g->word_start)
+        return -1;
+    for (long i = 0; i < d->num_segs; i++)
+        if (d->segs[i].word >= 0)
+            g->word_start[d->segs[i].word + 1]++;
+    for (int w = 0; w < W; w++)
+        g->word_start[w + 1] += g->word_start[w];
+    long *fill = calloc(W + 1, sizeof(long));
+    if (!fill)
+        return -1;
+    for (long i = 0; i < d->num_segs; i++)
+        if (d->segs[i].word >= 0) {
+            int w = d->segs[i].word;
+            g->by_word[g->word_start[w] + fill[w]++] = i;
+        }
+    free(fill);
+    return 0;
+}
+
+/* A random partner of segment i (same word, other speaker, allowed[j] set),
+ * or -1 when there is none. */
+static long pick_partner(const trainer_data *d, const word_groups *g, const unsigned char *allowed,
+                         long i, uint64_t *rng) {
+    int w = d->segs[i].word;
+    if (w < 0)
+        return -1;
+    long count = 0;
+    for (long k = g->word_start[w]; k < g->word_start[w + 1]; k++) {
+        long j = g->by_word[k];
+        count += allowed[j] && d->segs[j].speaker != d->segs[i].speaker;
+    }
+    if (count == 0)
+        return -1;
+    long pick = rand_below(rng, count);
+    for (long k = g->word_start[w]; k < g->word_start[w + 1]; k++) {
+        long j = g->by_word[k];
+        if (allowed[j] && d->segs[j].speaker != d->segs[i].speaker && pick-- == 0)
+            return j;
+    }
+    return -1;
+}
+
+typedef struct {
+    long id;
+    int length;
+    long rank;
+} sort_item;
+
+static int compare_items(const void *a, const void *b) {
+    const sort_item *x = a, *y = b;
+    if (x->length != y->length)
+        return x->length < y->length ? -1 : 1;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* This epoch's order: items shuffled, sorted by length (ties in shuffled
+ * order), cut into batches, batches shuffled.  Writes order (n) and
+ * batch_start (num_batches + 1); returns num_batches. */
+static long epoch_order(const trainer_data *d, const long *items, long n, int B, uint64_t seed,
+                        int epoch, sort_item *scratch, long *order, long *batch_start,
+                        long *batch_perm) {
+    uint64_t rng = seed * 0x9E3779B97F4A7C15ull + (uint64_t)epoch * 7919 + 1;
+    for (long i = 0; i < n; i++)
+        scratch[i] = (sort_item){items[i], d->segs[items[i]].length, 0};
+    for (long i = n - 1; i > 0; i--) {
+        long j = rand_below(&rng, i + 1);
+        sort_item t = scratch[i];
+        scratch[i] = scratch[j], scratch[j] = t;
+    }
+    for (long i = 0; i < n; i++)
+        scratch[i].rank = i;
+    qsort(scratch, n, sizeof *scratch, compare_items);
+    long nb = (n + B - 1) / B;
+    for (long b = 0; b < nb; b++)
+        batch_perm[b] = b;
+    for (long b = nb - 1; b > 0; b--) {
+        long j = rand_below(&rng, b + 1);
+        long t = batch_perm[b];
+        batch_perm[b] = batch_perm[j], batch_perm[j] = t;
+    }
+    long pos = 0;
+    for (long b = 0; b < nb; b++) {
+        batch_start[b] = pos;
+        long src = batch_perm[b] * B, cnt = src + B <= n ? B : n - src;
+        for (long k = 0; k < cnt; k++)
+            order[pos++] = scratch[src + k].id;
+    }
+    batch_start[nb] = pos;
+    return nb;
+}
+
+static int write_checkpoint(autoencoder *m, const trainer_options *opts, const AdamState *adam,
+                            int epochs_done, long step, uint64_t seed, int with_adam, char *err,
+                            int err_len) {
+    model_file *f = autoencoder_to_file(m);
+    if (!f) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    const NnParams *p = autoencoder_params_const(m);
+    int rc = 0;
+    rc |= model_file_add_scalar(f, "train.epoch", (float)epochs_done);
+    rc |= model_file_add_scalar(f, "train.step", (float)step);
+    rc |= model_file_add_scalar(f, "train.adam_steps", (float)adam->num_steps);
+    rc |= model_file_add_scalar(f, "train.seed", (float)(seed & 0xffffff));
+    rc |= model_file_add_scalar(f, "train.variant", (float)opts->variant);
+    if (with_adam) {
+        uint32_t dims[1] = {(uint32_t)p->num_params};
+        rc |= model_file_add(f, "train.adam_m", MODEL_DTYPE_F32, p->adam_m, 1, dims);
+        rc |= model_file_add(f, "train.adam_v", MODEL_DTYPE_F32, p->adam_v, 1, dims);
+    }
+    if (rc != 0) {
+        snprintf(err, err_len, "out of memory");
+        model_file_free(f);
+        return -1;
+    }
+    rc = model_file_write(f, opts->out_path, err, err_len);
+    if (rc == 0)
+        autoencoder_set_hash(m, f->hash);
+    model_file_free(f);
+    return rc;
+}
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Makes the model: resumed from a checkpoint at out_path, from init_path,
+ * or new.  Sets *epoch, *step and Adam's state; *have_stats when the
+ * statistics came with the model. */
+static autoencoder *make_model(const trainer_options *opts, AdamState *adam, int *epoch,
+                               long *step, int *have_stats, const trainer_callbacks *cb,
+                               char *err, int err_len) {
+    *epoch = 0, *step = 0, *have_stats = 0;
+    char sub[512];
+    if (opts->out_path && file_exists(opts->out_path)) {
+        model_file *f = model_file_read(opts->out_path, sub, sizeof sub);
+        float e, s, as;
+        if (!f || model_file_scalar(f, "train.epoch", &e, sub, sizeof sub) != 0) {
+            snprintf(err, err_len, "%s exists and is not a checkpoint of s2s train (%s); remove it or choose another --out",
+                     opts->out_path, f ? "no training state" : sub);
+            model_file_free(f);
+            return NULL;
+        }
+        autoencoder *m = autoencoder_from_file(f, sub, sizeof sub);
+        if (!m) {
+            snprintf(err, err_len, "%s: %s", opts->out_path, sub);
+            model_file_free(f);
+            return NULL;
+        }
+        *epoch = (int)e;
+        if (model_file_scalar(f, "train.step", &s, sub, sizeof sub) == 0)
+            *step = (long)s;
+        NnParams *p = autoencoder_params(m);
+        const float *am = model_file_f32(f, "train.adam_m", (long)p->num_params, sub, sizeof sub);
+        const float *av = model_file_f32(f, "train.adam_v", (long)p->num_params, sub, sizeof sub);
+        if (am && av && model_file_scalar(f, "train.adam_steps", &as, sub, sizeof sub) == 0) {
+            memcpy(p->adam_m, am, sizeof(float) * p->num_params);
+            memcpy(p->adam_v, av, sizeof(float) * p->num_params);
+            adam->num_steps = (long)as;
+        }
+        note(cb, "resuming %s: %d epochs done%s%s", opts->out_path, *epoch,
+             *step ? ", part of the next" : "", am && av ? "" : " (optimiser state restarted)");
+        model_file_free(f);
+        *have_stats = 1;
+        return m;
+    }
+    if (opts->init_path) {
+        autoencoder *m = autoencoder_load(opts->init_path, sub, sizeof sub);
+        if (!m) {
+            snprintf(err, err_len, "%s: %s", opts->init_path, sub);
+            return NULL;
+        }
+        *have_stats = 1;
+        return m;
+    }
+    return autoencoder_new(&opts->config, opts->seed, err, err_len);
+}
+
+int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_callbacks *cb,
+                char *err, int err_len) {
+    if (opts->num_threads < 1 || opts->num_threads > TRAINER_MAX_THREADS || opts->batch_size < 1 ||
+        opts->epochs < 1) {
+        snprintf(err, err_len, "bad training options");
+        return -1;
+    }
+    openblas_set_num_threads(1);
+    stop_requested = 0;
+    AdamState adam = adam_default();
+    adam.learning_rate = opts->learning_rate;
+    int start_epoch;
+    long start_step;
+    int have_stats;
+    autoencoder *m = make_model(opts, &adam, &start_epoch, &start_step, &have_stats, cb, err, err_len);
+    if (!m)
+        return -1;
+    const int D = d->dim, B = opts->batch_size, nt = opts->num_threads;
+    if (autoencoder_get_config(m)->input_dim != D) {
+        snprintf(err, err_len, "the model reads %d values a frame, the data has %d",
+                 autoencoder_get_config(m)->input_dim, D);
+        autoencoder_free(m);
+        return -1;
+    }
+    if (start_epoch >= opts->epochs) {
+        note(cb, "%s has already been trained for %d epochs (--epochs %d): nothing to do",
+             opts->out_path, start_epoch, opts->epochs);
+        autoencoder_free(m);
+        return 0;
+    }
+    // Statistics, then normalise the pool in place.
+    feature_stats stats;
+    if (!have_stats) {
+        compute_stats(d, &stats);
+        autoencoder_set_features(m, NULL, &stats);
+    }
+    stats = *autoencoder_feature_stats(m);
+    features_normalise(d->pool, d->pool_len / D, &stats);
+
+    int rc = -1;
+    long N = d->num_segs;
+    long *items = malloc(sizeof(long) * N), *val = malloc(sizeof(long) * N);
+    long *val_partner = malloc(sizeof(long) * N), *order = malloc(sizeof(long) * N);
+    long *partners = malloc(sizeof(long) * (B > 0 ? B : 1));
+    long *batch_start = malloc(sizeof(long) * (N + 2)), *batch_perm = malloc(sizeof(long) * (N + 1));
+    sort_item *scratch = malloc(sizeof(sort_item) * N);
+    unsigned char *is_train = calloc(N, 1), *all = malloc(N);
+    worker workers[TRAINER_MAX_THREADS];
+    int num_workers = 0;
+    word_groups groups = {0};
+    if (!items || !val || !val_partner || !order || !partners || !batch_start || !batch_perm ||
+        !scratch || !is_train || !all) {
+        snprintf(err, err_len, "out of memory");
+        goto cleanup;
+    }
+    memset(all, 1, N);
+    // Held-out split by segment.
+    uint64_t rng = opts->seed * 0xD1B54A32D192ED03ull + 17;
+    for (long i = 0; i < N; i++)
+        order[i] = i;
+    for (long i = N - 1; i > 0; i--) {
+        long j = rand_below(&rng, i + 1), t = order[i];
+        order[i] = order[j], order[j] = t;
+    }
+    long num_val = opts->validation_fraction > 0 ? lround(opts->validation_fraction * N) : 0;
+    if (opts->validation_fraction > 0 && num_val == 0 && N >= 10)
+        num_val = 1;
+    if (num_val > opts->max_validation)
+        num_val = opts->max_validation;
+    for (long i = num_val; i < N; i++)
+        is_train[order[i]] = 1;
+    const int correspond = opts->variant == TRAINER_CORRESPOND;
+    if (correspond) {
+        if (d->words.num == 0) {
+            snprintf(err, err_len, "--variant correspond needs word times (--words)");
+            goto cleanup;
+        }
+        if (build_word_groups(d, &groups) != 0) {
+            snprintf(err, err_len, "out of memory");
+            goto cleanup;
+        }
+    }
+    long num_items = 0, nv = 0;
+    for (long i = 0; i < N; i++) {
+        if (is_train[i]) {
+            if (!correspond || pick_partner(d, &groups, is_train, i, &rng) >= 0)
+                items[num_items++] = i;
+        } else {
+            long pt = correspond ? pick_partner(d, &groups, all, i, &rng) : i;
+            if (pt >= 0)
+                val[nv] = i, val_partner[nv++] = pt;
+        }
+    }
+    if (num_items == 0) {
+        snprintf(err, err_len, correspond ? "no word has instances by two different speakers in the training part"
+                                          : "no training segments left after the held-out part");
+        goto cleanup;
+    }
+    note(cb, "%ld training segments, %ld held out; variant %s, %d thread%s", num_items, nv,
+         trainer_variant_name(opts->variant), nt, nt > 1 ? "s" : "");
+    int per = (B + nt - 1) / nt;
+    int vb = B < 64 ? 64 : B; /* validation batches on worker 0 */
+    for (; num_workers < nt; num_workers++)
+        if (worker_init(&workers[num_workers], m, d, num_workers == 0 && vb > per ? vb : per,
+                        d->max_length) != 0) {
+            worker_free(&workers[num_workers]);
+            snprintf(err, err_len, "out of memory for the training scratch");
+            goto cleanup;
+        }
+
+    long frames_per_epoch = 0;
+    for (long i = 0; i < num_items; i++)
+        frames_per_epoch += d->segs[items[i]].length;
+    double t_start = now_s(), t_report = t_start;
+    long frames_done = 0, frames_report = 0;
+    double loss_sum = 0, epoch_loss_sum = 0;
+    long loss_count = 0, epoch_loss_count = 0;
+    float val_loss = NAN;
+    long total_steps_left_frames = frames_per_epoch * (opts->epochs - start_epoch);
+    for (int epoch = start_epoch; epoch < opts->epochs; epoch++) {
+        long nb = epoch_order(d, items, num_items, B, opts->seed, epoch, scratch, order,
+                              batch_start, batch_perm);
+        long step0 = epoch == start_epoch ? start_step : 0;
+        if (step0 > nb)
+            step0 = nb;
+        for (long step = step0; step < nb; step++) {
+            if (stop_requested) {
+                if (write_checkpoint(m, opts, &adam, epoch, step, opts->seed, 1, err, err_len) != 0)
+                    goto cleanup;
+                note(cb, "stopped: checkpoint written to %s (epoch %d, step %ld); rerun to resume",
+                     opts->out_path, epoch + 1, step);
+                rc = 1;
+                goto cleanup;
+            }
+            const long *bi = order + batch_start[step];
+            int n = (int)(batch_start[step + 1] - batch_start[step]);
+            uint64_t step_seed = opts->seed * 1000003ull + (uint64_t)epoch * 100003ull + step;
+            if (correspond) {
+                uint64_t prng = step_seed ^ 0xC0FFEEull;
+                for (int b = 0; b < n; b++)
+                    partners[b] = pick_partner(d, &groups, is_train, bi[b], &prng);
+            }
+            float loss = run_batch(m, workers, nt, d, bi, correspond ? partners : NULL, n,
+                                   opts->variant == TRAINER_DENOISE, opts->denoise_prob,
+                                   step_seed, 1);
+            NnParams *p = autoencoder_params(m);
+            if (!nn_is_finite(loss) || loss > 1e4f || !nn_grads_finite(p)) {
+                snprintf(err, err_len,
+                         "training diverged at epoch %d step %ld (loss %g); try a lower --lr or "
+                         "--clip; %s keeps the last good checkpoint (%d epochs)",
+                         epoch + 1, step + 1, loss, opts->out_path, epoch);
+                goto cleanup;
+            }
+            if (opts->clip_norm > 0)
+                nn_clip_grad_norm(p, opts->clip_norm);
+            adam_step(p, &adam);
+            long frames = 0;
+            for (int b = 0; b < n; b++)
+                frames += d->segs[bi[b]].length;
+            frames_done += frames, frames_report += frames;
+            loss_sum += loss, loss_count++;
+            epoch_loss_sum += loss, epoch_loss_count++;
+            if (opts->progress_every > 0 && (step + 1) % opts->progress_every == 0 && cb &&
+                cb->progress) {
+                double t = now_s();
+                trainer_progress pr = {epoch + 1, opts->epochs, step + 1, nb,
+                                       (float)(loss_sum / loss_count), val_loss,
+                                       frames_report / (t - t_report + 1e-9), t - t_start, 0, 0};
+                double rate = frames_done / (t - t_start + 1e-9);
+                pr.remaining_s = (total_steps_left_frames - frames_done) / (rate > 0 ? rate : 1);
+                cb->progress(cb->ctx, &pr);
+                t_report = t, frames_report = 0, loss_sum = 0, loss_count = 0;
+            }
+        }
+        // Validation (forward only, worker 0, batches of up to vb).
+        if (nv > 0) {
+            double sum = 0;
+            long weight = 0;
+            for (long i = 0; i < nv; i += vb) {
+                int n = (int)(nv - i < vb ? nv - i : vb);
+                long f = 0;
+                for (int b = 0; b < n; b++)
+                    f += d->segs[val_partner[i + b]].length;
+                float l = run_batch(m, workers, 1, d, val + i, correspond ? val_partner + i : NULL,
+                                    n, 0, 0, 0, 0);
+                sum += (double)l * f, weight += f;
+            }
+            val_loss = (float)(sum / weight);
+            if (!nn_is_finite(val_loss)) {
+                snprintf(err, err_len, "validation loss is not finite after epoch %d; %s keeps the last good checkpoint",
+                         epoch + 1, opts->out_path);
+                goto cleanup;
+            }
+        }
+        int last = epoch + 1 == opts->epochs;
+        if (write_checkpoint(m, opts, &adam, epoch + 1, 0, opts->seed, !last, err, err_len) != 0)
+            goto cleanup;
+        if (cb && cb->progress) {
+            double t = now_s();
+            double rate = frames_done / (t - t_start + 1e-9);
+            trainer_progress pr = {epoch + 1, opts->epochs, nb, nb,
+                                   epoch_loss_count ? (float)(epoch_loss_sum / epoch_loss_count) : NAN,
+                                   val_loss,
+                                   rate, t - t_start,
+                                   (total_steps_left_frames - frames_done) / (rate > 0 ? rate : 1), 1};
+            cb->progress(cb->ctx, &pr);
+        }
+        epoch_loss_sum = 0, epoch_loss_count = 0;
+    }
+    rc = 0;
+cleanup:
+    for (int k = 0; k < num_workers; k++)
+        worker_free(&workers[k]);
+    free(items), free(val), free(val_partner), free(order), free(partners), free(batch_start);
+    free(batch_perm), free(scratch), free(is_train), free(all);
+    free(groups.by_word), free(groups.word_start);
+    // The pool goes back to unnormalised frames so the data can be reused.
+    for (long t = 0; t < d->pool_len / D; t++)
+        for (int k = 0; k < D; k++)
+            d->pool[t * D + k] = d->pool[t * D + k] * stats.stddev[k] + stats.mean[k];
+    autoencoder_free(m);
+    return rc;
+}
+
+/* ------------------------------------------------------------- benchmark */
+
+double trainer_bench(const autoencoder_config *config, int B, int T, int num_threads,
+                     int num_steps, double *encode_fps, double *gflops) {
+    openblas_set_num_threads(1);
+    char err[256];
+    autoencoder *m = autoencoder_new(config, 1, err, sizeof err);
+    trainer_data *d = calloc(1, sizeof *d);
+    if (!m || !d || num_threads < 1 || num_threads > TRAINER_MAX_THREADS) {
+        autoencoder_free(m);
+        free(d);
+        return -1;
+    }
+    int D = config->input_dim;
+    d->dim = D;
+    float *frames = malloc(sizeof(float) * T * D);
+    uint64_t rng = 3;
+    for (int k = 0; k < T * D; k++)
+        frames[k] = (float)(2 * rand_unit(&rng) - 1);
+    long *ids = malloc(sizeof(long) * B);
+    for (int b = 0; b < B; b++) {
+        add_segment(d, frames, 0, T, -1, 0);
+        ids[b] = b;
+    }
+    worker workers[TRAINER_MAX_THREADS];
+    int per = (B + num_threads - 1) / num_threads;
+    for (int k = 0; k < num_threads; k++)
+        worker_init(&workers[k], m, d, per, T);
+    AdamState adam = adam_default();
+    NnParams *p = autoencoder_params(m);
+    for (int s = 0; s < 2; s++) { /* warm-up */
+        run_batch(m, workers, num_threads, d, ids, NULL, B, 0, 0, s, 1);
+        adam_step(p, &adam);
+    }
+    double t0 = now_s();
+    for (int s = 0; s < num_steps; s++) {
+        run_batch(m, workers, num_threads, d, ids, NULL, B, 0, 0, s, 1);
+        nn_clip_grad_norm(p, 5.0f);
+        adam_step(p, &adam);
+    }
+    double dt = now_s() - t0;
+    double fps = (double)num_steps * B * T / dt;
+    if (gflops)
+        *gflops = autoencoder_train_flops(config, B, T) * num_steps / dt * 1e-9;
+    if (encode_fps) {
+        encoder_state *s = encoder_state_new(m, B, T);
+        float *in = malloc(sizeof(float) * T * B * D), *out = malloc(sizeof(float) * B * config->vector_dim);
+        int *lengths = malloc(sizeof(int) * B);
+        for (int k = 0; k < T * B * D; k++)
+            in[k] = (float)(2 * rand_unit(&rng) - 1);
+        for (int b = 0; b < B; b++)
+            lengths[b] = T;
+        autoencoder_encode_prefixes(m, s, in, lengths, T, B, &T, 1, out);
+        double e0 = now_s();
+        int reps = num_steps * 3;
+        for (int r = 0; r < reps; r++)
+            autoencoder_encode_prefixes(m, s, in, lengths, T, B, &T, 1, out);
+        *encode_fps = (double)reps * B * T / (now_s() - e0);
+        encoder_state_free(s);
+        free(in), free(out), free(lengths);
+    }
+    for (int k = 0; k < num_threads; k++)
+        worker_free(&workers[k]);
+    free(frames), free(ids);
+    trainer_data_free(d);
+    autoencoder_free(m);
+    return fps;
+}
+
+double trainer_sgemm_gflops(int n, int num_threads) {
+    openblas_set_num_threads(num_threads);
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
+          *c = malloc(sizeof(float) * n * n);
+    uint64_t rng = 9;
+    for (long k = 0; k < (long)n * n; k++)
+        a[k] = (float)rand_unit(&rng), b[k] = (float)rand_unit(&rng);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+    int reps = 0;
+    double t0 = now_s(), dt;
+    do {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        reps++;
+        dt = now_s() - t0;
+    } while (dt < 1.0);
+    free(a), free(b), free(c);
+    openblas_set_num_threads(1);
+    return 2.0 * n * n * (double)n * reps / dt * 1e-9;
+}
