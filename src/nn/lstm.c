@@ -11,7 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+#include "activations.h"
+
+void lstm_cell_forward(float *gates, const float *c_prev, float *c_next, float *tanh_c,
+                       float *h_next, int H) {
+    float *gi = gates, *gf = gates + H, *gg = gates + 2 * H, *go = gates + 3 * H;
+    /* Activations first, over whole gate blocks, so each loop vectorises. */
+    nn_sigmoid_array(gi, 2 * H); /* i and f are adjacent */
+    nn_tanh_array(gg, H);
+    nn_sigmoid_array(go, H);
+    for (int j = 0; j < H; j++) c_next[j] = gf[j] * c_prev[j] + gi[j] * gg[j];
+    for (int j = 0; j < H; j++) tanh_c[j] = nn_tanh(c_next[j]);
+    for (int j = 0; j < H; j++) h_next[j] = go[j] * tanh_c[j];
+}
 
 size_t lstm_cache_size(int max_steps, int max_batch, int I, int H) {
     (void)I;
@@ -118,21 +130,12 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
                         W_hh, H, 1.0f, gates_t, G);
 
         for (int s = 0; s < B; s++) {
-            float *gi = gates_t + (size_t)s * G, *gf = gi + H, *gg = gi + 2 * H,
-                  *go = gi + 3 * H;
+            float *gi = gates_t + (size_t)s * G;
             const float *cp = c_prev + (size_t)s * H, *hp = h_prev + (size_t)s * H;
             float *cn = c_next + (size_t)s * H, *hn = h_next + (size_t)s * H;
             float *tc = tanh_c_t + (size_t)s * H;
             if (t < len[s]) {
-                for (int j = 0; j < H; j++) {
-                    float i = sigmoidf(gi[j]), f = sigmoidf(gf[j]);
-                    float g = tanhf(gg[j]), o = sigmoidf(go[j]);
-                    gi[j] = i, gf[j] = f, gg[j] = g, go[j] = o;
-                    float c = f * cp[j] + i * g;
-                    cn[j] = c;
-                    tc[j] = tanhf(c);
-                    hn[j] = o * tc[j];
-                }
+                lstm_cell_forward(gi, cp, cn, tc, hn, H);
                 if (out_t)
                     memcpy(out_t + (size_t)s * H, hn, (size_t)H * sizeof(float));
             } else {

@@ -83,4 +83,12 @@ int lstm_params_add(NnParams *set, const char *prefix, int input_size, int hidde
 void nn_reverse_sequences(float *out, const float *in, const int *lengths, int T, int B,
                           int D);
 
+/* One LSTM cell step for one sequence: gates (4H) holds the pre-activations
+ * i, f, g, o (input and recurrent products plus bias) and receives the
+ * activations; writes c_next = f * c_prev + i * g, tanh_c = tanh(c_next) and
+ * h_next = o * tanh_c (each H values). Shared by lstm_forward and by code
+ * that runs the recurrence itself (the encoder's prefix pass). */
+void lstm_cell_forward(float *gates, const float *c_prev, float *c_next, float *tanh_c,
+                       float *h_next, int H);
+
 #endif
