@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* OpenBLAS's own threads only spin against the worker threads here: each
+ * worker's matrix products are small, so one BLAS thread per worker. */
+void openblas_set_num_threads(int num_threads);
+
 static const char *const help =
     "usage: s2s index [OPTIONS] AUDIO...\n"
     "       s2s index [OPTIONS] --list FILE\n"
@@ -226,6 +230,7 @@ int cmd_index(int argc, char **argv) {
         status = EXIT_SOME_FAILED;
         goto cleanup;
     }
+    openblas_set_num_threads(1);
     pthread_mutex_init(&job.lock, NULL);
     job.start_time = now_s();
     int num_threads = args.num_jobs < job.num_paths ? args.num_jobs : job.num_paths;

@@ -13,9 +13,13 @@ static double now_s(void) {
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
+/* A query's matrix products are tiny: BLAS threads would only add latency. */
+void openblas_set_num_threads(int num_threads);
+
 int query_runner_open(query_runner *r, const char *db_path, const char *model_path, char *err,
                       int err_len) {
     r->matrix = NULL;
+    openblas_set_num_threads(1);
     if (index_session_open(&r->session, db_path, model_path, 0, err, err_len) != 0) return -1;
     double t0 = now_s();
     char load_err[512];
