@@ -249,7 +249,7 @@ int cmd_train(int argc, char **argv) {
         free(listed);
     }
     if (!data) {
-        cli_error(words, "%s", err);
+        cli_error(NULL, "%s", err);
         return EXIT_SOME_FAILED;
     }
     long num_segs, num_frames;
@@ -262,7 +262,7 @@ int cmd_train(int argc, char **argv) {
     signal(SIGINT, SIG_DFL);
     trainer_data_free(data);
     if (rc < 0) {
-        cli_error(o.out_path, "%s", err);
+        cli_error(NULL, "%s", err);
         return EXIT_SOME_FAILED;
     }
     if (rc == 0)
