@@ -217,8 +217,6 @@ void autoencoder_set_features(autoencoder *m, const feature_options *options,
 NnParams *autoencoder_params(autoencoder *m) { return &m->params; }
 const NnParams *autoencoder_params_const(const autoencoder *m) { return &m->params; }
 
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
-
 /* u (n) = z / |z|; returns |z| (guarded against 0). */
 static float normalise(float *u, const float *z, int n) {
     double s = 0.0;
@@ -242,6 +240,7 @@ struct encoder_state {
     float *c[AE_MAX_LAYERS];     /* (B, H) */
     float *proj_in;              /* (B, 2H) [h_top ; c_top] */
     float *z;                    /* (B, V) projected vector */
+    float *tanh_c;               /* (H) cell scratch */
     float *memory;
 };
 
@@ -253,7 +252,7 @@ encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_fr
         return NULL;
     size_t B = (size_t)max_batch, H = (size_t)m->cfg.hidden_size, L = (size_t)m->cfg.num_layers,
            V = (size_t)m->cfg.vector_dim;
-    size_t n = ENC_CHUNK * B * 4 * H + 2 * ENC_CHUNK * B * H + 2 * L * B * H + B * 2 * H + B * V;
+    size_t n = ENC_CHUNK * B * 4 * H + 2 * ENC_CHUNK * B * H + 2 * L * B * H + B * 2 * H + B * V + H;
     s->memory = calloc(n, sizeof(float));
     if (!s->memory) {
         free(s);
@@ -270,7 +269,8 @@ encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_fr
         s->c[l] = p, p += B * H;
     }
     s->proj_in = p, p += B * 2 * H;
-    s->z = p;
+    s->z = p, p += B * V;
+    s->tanh_c = p;
     return s;
 }
 
@@ -315,6 +315,11 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
             // xproj (tc*B, 4H) = x (tc*B, I) . W_ih^T
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tc * B, G, in_size, 1.0f, x,
                         in_size, W_ih, in_size, 0.0f, s->xproj, G);
+            for (int r = 0; r < tc * B; r++) {
+                float *row = s->xproj + (size_t)r * G;
+                for (int k = 0; k < G; k++)
+                    row[k] += bias[k];
+            }
             float *h = s->h[l], *c = s->c[l];
             for (int tt = 0; tt < tc; tt++) {
                 int t = t0 + tt;
@@ -324,21 +329,9 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
                             H, 1.0f, gates, G);
                 for (int b = 0; b < B; b++) {
                     float *yb = y + ((size_t)tt * B + b) * H;
-                    if (t >= lengths[b]) { /* past its end: state kept */
-                        memcpy(yb, h + (size_t)b * H, sizeof(float) * H);
-                        continue;
-                    }
-                    const float *gb = gates + (size_t)b * G;
                     float *hb = h + (size_t)b * H, *cb = c + (size_t)b * H;
-                    for (int j = 0; j < H; j++) {
-                        float i_g = sigmoidf(gb[j] + bias[j]);
-                        float f_g = sigmoidf(gb[H + j] + bias[H + j]);
-                        float g_g = tanhf(gb[2 * H + j] + bias[2 * H + j]);
-                        float o_g = sigmoidf(gb[3 * H + j] + bias[3 * H + j]);
-                        float cn = f_g * cb[j] + i_g * g_g;
-                        cb[j] = cn;
-                        hb[j] = o_g * tanhf(cn);
-                    }
+                    if (t < lengths[b]) /* else past its end: state kept */
+                        lstm_cell_forward(gates + (size_t)b * G, cb, cb, s->tanh_c, hb, H);
                     memcpy(yb, hb, sizeof(float) * H);
                 }
                 if (l != L - 1)
@@ -598,6 +591,8 @@ float autoencoder_forward_backward(const autoencoder *m, autoencoder_work *w, co
     }
     return loss;
 }
+
+const float *autoencoder_work_vectors(const autoencoder_work *w) { return w->u; }
 
 double autoencoder_train_flops(const autoencoder_config *c, int B, int T) {
     double D = c->input_dim, H = c->hidden_size, L = c->num_layers, V = c->vector_dim;

@@ -145,6 +145,10 @@ float autoencoder_forward_backward(const autoencoder *m, autoencoder_work *w, co
                                    const int *tgt_lengths, int T_out, int B, float loss_weight,
                                    float *grads);
 
+/* The unit vectors (B, V) of the last autoencoder_forward_backward on w
+ * (what autoencoder_encode gives for the same inputs). */
+const float *autoencoder_work_vectors(const autoencoder_work *w);
+
 /* Floating-point operations (2 per multiply-add) of one forward+backward
  * step on a batch of B sequences of T frames each way, matrix products only
  * (backward counted as twice the forward). */

@@ -118,6 +118,18 @@ START_TEST(test_ae_prefixes_and_save_load) {
             }
             ck_assert_double_eq_tol(norm, 1.0, 1e-5);
         }
+    // The inference encoder gives the training forward's vectors.
+    {
+        const int full[B] = {T, T};
+        float both[B * P * 8];
+        ck_assert_int_eq(autoencoder_encode_prefixes(m, s, frames, full, T, B, &full[0], 1, both), 0);
+        autoencoder_work *w = autoencoder_work_new(m, B, T, T);
+        autoencoder_forward_backward(m, w, frames, full, T, frames, full, T, B, 1.0f, NULL);
+        const float *u = autoencoder_work_vectors(w);
+        for (int k = 0; k < B * V; k++)
+            ck_assert_float_eq_tol(both[k], u[k], 1e-5f);
+        autoencoder_work_free(w);
+    }
     // A batch larger than the state was built for is refused.
     ck_assert_int_eq(autoencoder_encode_prefixes(m, s, frames, lengths, T, B + 1, prefixes, P, out), -1);
 
