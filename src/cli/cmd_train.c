@@ -32,6 +32,9 @@ static const char *const help =
     "  --hidden N           LSTM hidden size (default 256)\n"
     "  --layers N           LSTM layers in encoder and decoder (default 1)\n"
     "  --vector-dim N       size of the segment vector (default 128)\n"
+    "  --decoder-input M    what the decoder reads: previous (the previous target\n"
+    "                       frame, teacher forcing; default) or zero (nothing: all\n"
+    "                       it rebuilds must come from the vector)\n"
     "  --epochs N           passes over the data (default 10)\n"
     "  --batch N            segments per step (default 64)\n"
     "  --lr X               Adam learning rate (default 0.001)\n"
@@ -116,7 +119,7 @@ int cmd_train(int argc, char **argv) {
     enum {
         O_WORDS = 256, O_LIST, O_VARIANT, O_HIDDEN, O_LAYERS, O_VDIM, O_EPOCHS, O_BATCH, O_LR,
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
-        O_BENCH_FRAMES, O_BENCH_STEPS,
+        O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -130,6 +133,7 @@ int cmd_train(int argc, char **argv) {
         {"out", required_argument, 0, 'o'},           {"progress", required_argument, 0, O_PROGRESS},
         {"bench", no_argument, 0, O_BENCH},           {"bench-frames", required_argument, 0, O_BENCH_FRAMES},
         {"bench-steps", required_argument, 0, O_BENCH_STEPS},
+        {"decoder-input", required_argument, 0, O_DECODER_INPUT},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -178,6 +182,11 @@ int cmd_train(int argc, char **argv) {
         case O_VAL:
             if (cli_parse_float("train", "--validation", optarg, 0, 0.5, &x) != 0) return EXIT_USAGE;
             o.validation_fraction = (float)x;
+            break;
+        case O_DECODER_INPUT:
+            if (!strcmp(optarg, "previous")) o.config.decoder_input = AE_DECODER_PREVIOUS;
+            else if (!strcmp(optarg, "zero")) o.config.decoder_input = AE_DECODER_ZERO;
+            else return cli_usage_error("train", "--decoder-input wants previous or zero, not '%s'", optarg);
             break;
         case O_INIT: o.init_path = optarg; break;
         case 'o': o.out_path = optarg; break;

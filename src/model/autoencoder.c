@@ -32,7 +32,8 @@ static float *grd(const autoencoder *m, float *grads, int idx) {
 }
 
 autoencoder_config autoencoder_config_default(void) {
-    autoencoder_config c = {.input_dim = 39, .hidden_size = 256, .num_layers = 1, .vector_dim = 128};
+    autoencoder_config c = {.input_dim = 39, .hidden_size = 256, .num_layers = 1, .vector_dim = 128,
+                            .decoder_input = AE_DECODER_PREVIOUS};
     return c;
 }
 
@@ -45,6 +46,9 @@ int autoencoder_config_check(const autoencoder_config *c, char *err, int err_len
         snprintf(err, err_len, "num_layers %d out of range 1..%d", c->num_layers, AE_MAX_LAYERS);
     else if (c->vector_dim < 1 || c->vector_dim > 4096)
         snprintf(err, err_len, "vector_dim %d out of range 1..4096", c->vector_dim);
+    else if (c->decoder_input != AE_DECODER_PREVIOUS && c->decoder_input != AE_DECODER_ZERO)
+        snprintf(err, err_len, "decoder_input %d is neither 0 (previous frame) nor 1 (zero)",
+                 c->decoder_input);
     else
         return 0;
     return -1;
@@ -106,6 +110,7 @@ model_file *autoencoder_to_file(const autoencoder *m) {
     rc |= model_file_add_scalar(f, "ae.hidden_size", (float)m->cfg.hidden_size);
     rc |= model_file_add_scalar(f, "ae.num_layers", (float)m->cfg.num_layers);
     rc |= model_file_add_scalar(f, "ae.vector_dim", (float)m->cfg.vector_dim);
+    rc |= model_file_add_scalar(f, "ae.decoder_input", (float)m->cfg.decoder_input);
     for (int i = 0; i < m->params.num_tensors && rc == 0; i++) {
         const NnTensor *t = &m->params.tensors[i];
         uint32_t dims[2] = {(uint32_t)t->num_rows, (uint32_t)t->num_cols};
@@ -143,6 +148,10 @@ autoencoder *autoencoder_from_file(const model_file *f, char *err, int err_len) 
         snprintf(err, err_len, "not an s2s autoencoder model (%s)", sub);
         return NULL;
     }
+    c.decoder_input = AE_DECODER_PREVIOUS;
+    if (model_file_find(f, "ae.decoder_input") &&
+        read_int_scalar(f, "ae.decoder_input", &c.decoder_input, err, err_len) != 0)
+        return NULL;
     if (autoencoder_config_check(&c, sub, sizeof sub) != 0) {
         snprintf(err, err_len, "bad model architecture: %s", sub);
         return NULL;
@@ -504,7 +513,9 @@ float autoencoder_forward_backward(const autoencoder *m, autoencoder_work *w, co
         }
     // dec_in (T_out, B, D): zero frame, then target shifted by one step
     memset(w->dec_in, 0, sizeof(float) * B * D);
-    if (T_out > 1)
+    if (m->cfg.decoder_input == AE_DECODER_ZERO)
+        memset(w->dec_in, 0, sizeof(float) * (size_t)T_out * B * D);
+    else if (T_out > 1)
         memcpy(w->dec_in + (size_t)B * D, target, sizeof(float) * (size_t)(T_out - 1) * B * D);
     x = w->dec_in;
     for (int l = 0; l < L; l++) {

@@ -7,7 +7,8 @@
  *   decoder:  LSTM stack whose layer l starts from
  *               h0_l = tanh(dec_init(u))[l, h],  c0_l = tanh(dec_init(u))[l, c]
  *             and reads the previous TARGET frame (teacher forcing; a zero
- *             frame first), then a linear layer H -> D rebuilds each frame
+ *             frame first) or, with decoder_input = AE_DECODER_ZERO, zero
+ *             frames only; then a linear layer H -> D rebuilds each frame
  *   loss:     masked MSE over every valid target frame
  *
  * The encoder is unidirectional on purpose: the vector of every prefix of a
@@ -28,7 +29,7 @@
  *
  * Tensor names in the model file: enc.l<k>.{W_ih,W_hh,b}, proj.{W,b},
  * dec_init.{W,b}, dec.l<k>.{W_ih,W_hh,b}, out.{W,b}; scalars ae.input_dim,
- * ae.hidden_size, ae.num_layers, ae.vector_dim. */
+ * ae.hidden_size, ae.num_layers, ae.vector_dim, ae.decoder_input (0 when absent). */
 #ifndef S2S_MODEL_AUTOENCODER_H
 #define S2S_MODEL_AUTOENCODER_H
 #include "feature_pipeline.h"
@@ -45,7 +46,13 @@ typedef struct {
     int hidden_size; /* H: LSTM state size */
     int num_layers;  /* L: LSTM layers in the encoder and in the decoder */
     int vector_dim;  /* V: size of the segment vector */
+    int decoder_input; /* AE_DECODER_PREVIOUS (default) or AE_DECODER_ZERO */
 } autoencoder_config;
+
+/* What the decoder reads at each step: the previous target frame (teacher
+ * forcing, a zero frame first; the PyTorch peer's choice) or always a zero
+ * frame, so that everything it rebuilds must come from the vector. */
+enum { AE_DECODER_PREVIOUS = 0, AE_DECODER_ZERO = 1 };
 
 autoencoder_config autoencoder_config_default(void);
 

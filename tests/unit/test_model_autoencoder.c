@@ -14,8 +14,9 @@
 
 #define FD_EPS 1e-2f
 
-static autoencoder *tiny_model(int layers) {
-    autoencoder_config c = {.input_dim = 39, .hidden_size = 5, .num_layers = layers, .vector_dim = 4};
+static autoencoder *tiny_model(int layers, int decoder_input) {
+    autoencoder_config c = {.input_dim = 39, .hidden_size = 5, .num_layers = layers, .vector_dim = 4,
+                            .decoder_input = decoder_input};
     char err[256];
     autoencoder *m = autoencoder_new(&c, 7, err, sizeof err);
     ck_assert_msg(m != NULL, "%s", err);
@@ -32,7 +33,7 @@ START_TEST(test_ae_gradient) {
     // length T_out = 4 with lengths {2, 4, 3} (the correspondence variant).
     enum { B = 3, TI = 5, TO = 4, D = 39 };
     const int in_len[B] = {5, 3, 1}, tgt_len[B] = {2, 4, 3};
-    autoencoder *m = tiny_model(2);
+    autoencoder *m = tiny_model(2, _i); /* loop: decoder reads previous frames, then zeros */
     NnParams *p = autoencoder_params(m);
     uint64_t rng = 11;
     random_fill(p->values, p->num_params, 0.5f, &rng); // larger than init: livelier gradients
@@ -85,7 +86,7 @@ END_TEST
 
 START_TEST(test_ae_prefixes_and_save_load) {
     enum { B = 2, T = 23, D = 39, P = 4 };
-    autoencoder *m = tiny_model(2);
+    autoencoder *m = tiny_model(2, AE_DECODER_ZERO);
     int V = autoencoder_vector_dim(m);
     uint64_t rng = 5;
     float *frames = malloc(sizeof(float) * T * B * D);
@@ -150,6 +151,7 @@ START_TEST(test_ae_prefixes_and_save_load) {
     ck_assert_int_eq(autoencoder_encode_prefixes(m2, s2, frames, lengths, T, B, prefixes, P, out2), 0);
     ck_assert_int_eq(memcmp(out, out2, sizeof(float) * B * P * V), 0);
     ck_assert_int_eq(autoencoder_get_config(m2)->num_layers, 2);
+    ck_assert_int_eq(autoencoder_get_config(m2)->decoder_input, AE_DECODER_ZERO);
     ck_assert_int_eq(autoencoder_feature_stats(m2)->dim, 39);
 
     // A damaged file (one byte flipped) and a missing file give errors.
@@ -184,7 +186,7 @@ int main(void) {
     Suite *suite = suite_create("model_autoencoder");
     TCase *tc = tcase_create("autoencoder");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_ae_gradient);
+    tcase_add_loop_test(tc, test_ae_gradient, AE_DECODER_PREVIOUS, AE_DECODER_ZERO + 1);
     tcase_add_test(tc, test_ae_prefixes_and_save_load);
     suite_add_tcase(suite, tc);
     return test_run_suite(suite);
