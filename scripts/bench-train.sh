@@ -36,7 +36,7 @@ trap 'rm -rf "$OUT"' EXIT
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for t in 1 2; do
   echo "s2s train --bench --threads $t ..." >&2
-  "$S2S" train --bench --threads $t --hidden 256 --batch 64 --bench-frames 60 --bench-steps "$STEPS" >"$OUT/s2s$t.json"
+  "$S2S" train --bench --decoder-input previous --threads $t --hidden 256 --batch 64 --bench-frames 60 --bench-steps "$STEPS" >"$OUT/s2s$t.json"
 done
 HAVE_TORCH=0
 if "$PY" -c 'import torch' 2>/dev/null && [ -f "$PEER" ]; then

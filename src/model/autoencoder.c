@@ -33,7 +33,7 @@ static float *grd(const autoencoder *m, float *grads, int idx) {
 
 autoencoder_config autoencoder_config_default(void) {
     autoencoder_config c = {.input_dim = 39, .hidden_size = 256, .num_layers = 1, .vector_dim = 128,
-                            .decoder_input = AE_DECODER_PREVIOUS};
+                            .decoder_input = AE_DECODER_ZERO};
     return c;
 }
 

@@ -39,14 +39,17 @@
 enum { AE_MAX_LAYERS = 4 };
 
 /* Architecture.  Defaults (autoencoder_config_default): input_dim 39,
- * hidden_size 256, num_layers 1, vector_dim 128.  Encoder and decoder have
+ * hidden_size 256, num_layers 1, vector_dim 128, decoder_input
+ * AE_DECODER_ZERO (measured: with teacher forcing the decoder rebuilds each
+ * frame from its predecessor and the vector learns next to nothing,
+ * same-different AP 0.016 against 0.09 with zero input, 1-hour corpus).  Encoder and decoder have
  * the same hidden_size and num_layers. */
 typedef struct {
     int input_dim;   /* D: values per frame */
     int hidden_size; /* H: LSTM state size */
     int num_layers;  /* L: LSTM layers in the encoder and in the decoder */
     int vector_dim;  /* V: size of the segment vector */
-    int decoder_input; /* AE_DECODER_PREVIOUS (default) or AE_DECODER_ZERO */
+    int decoder_input; /* AE_DECODER_ZERO (default) or AE_DECODER_PREVIOUS */
 } autoencoder_config;
 
 /* What the decoder reads at each step: the previous target frame (teacher
