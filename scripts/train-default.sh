@@ -10,7 +10,7 @@
 #
 #   s2s train --words DIR/words.train.tsv --variant plain --decoder-input zero \
 #       --hidden 256 --layers 1 --vector-dim 128 --batch 64 --lr 0.001 --clip 5 \
-#       --epochs 30 --threads 2 --seed 1 --out data/s2s-default.model
+#       --epochs 60 --threads 2 --seed 1 --out data/s2s-default.model
 #
 # Why these settings: with the decoder reading the previous target frame
 # (teacher forcing) the decoder rebuilds frames from their predecessors and the
@@ -18,13 +18,14 @@
 # after 8 epochs on a 1-hour corpus); a decoder that reads zeros must take
 # everything from the vector (AP 0.09 under the same budget).  Size: 748k
 # weights, 3.0 MB.  Time: about 32k frames/s with 2 threads on this 2-core
-# machine; the 4-hour corpus gives ~1.1M word frames a epoch (~35 s), so 30
-# epochs take about 20 minutes plus the corpus and feature extraction.  The
+# machine; the 4-hour corpus gives ~0.95M training word frames an epoch
+# (~30 s), so 60 epochs take about 30 minutes, plus ~4 minutes for the corpus
+# (1 hour of corpus took 48 s) and a few seconds of feature extraction.  The
 # run checkpoints each epoch: Ctrl-C and rerun to resume.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=30 OUT="$ROOT/data/s2s-default.model"
+CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=60 OUT="$ROOT/data/s2s-default.model"
 VARIANT=${VARIANT:-plain}
 while [ $# -gt 0 ]; do
   case "$1" in
