@@ -5,6 +5,7 @@
 #include "feature_pipeline.h"
 
 #include "audio_reader.h"
+#include "vad.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ feature_options features_model_defaults(void) {
         .mfcc = mfcc_model_defaults(),
         .num_deltas = 2,
         .delta_window = 2,
+        .cmn_window_frames = 600,
     };
     return options;
 }
@@ -140,12 +142,34 @@ int features_compute_static(const char *path, const mfcc_options *options, featu
     return frame_file(path, options, options->num_ceps, out, err, err_len);
 }
 
+/* Sliding mean normalisation over the frames the VAD calls speech. */
+static int apply_cmn(feature_matrix *out, const feature_options *options, char *err, int err_len) {
+    unsigned char *is_speech = malloc(out->num_frames);
+    vad_options vad = vad_defaults();
+    int frame_length = (int)(options->mfcc.sample_rate_hz * 0.001f * options->mfcc.frame_length_ms);
+    if (!is_speech ||
+        vad_speech_frames(out->log_energy, out->num_frames, frame_length, &vad, is_speech) < 0) {
+        free(is_speech);
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    features_subtract_sliding_mean(out->data, out->num_frames, out->dim, is_speech,
+                                   options->cmn_window_frames);
+    free(is_speech);
+    return 0;
+}
+
 /* Deltas and normalisation after framing; shared by the file and memory paths. */
-static void finish_features(feature_matrix *out, const feature_options *options,
-                            const feature_stats *stats) {
+static int finish_features(feature_matrix *out, const feature_options *options,
+                           const feature_stats *stats, char *err, int err_len) {
     features_add_deltas(out->data, out->num_frames, options->mfcc.num_ceps, options->num_deltas,
                         options->delta_window);
+    if (options->cmn_window_frames > 0 && apply_cmn(out, options, err, err_len) != 0) {
+        features_free(out);
+        return -1;
+    }
     if (stats) features_normalise(out->data, out->num_frames, stats);
+    return 0;
 }
 
 static int check_stats(const feature_options *options, const feature_stats *stats, char *err,
@@ -163,8 +187,7 @@ int features_compute(const char *path, const feature_options *options, const fea
     memset(out, 0, sizeof *out);
     if (check_stats(options, stats, err, err_len) != 0) return -1;
     if (frame_file(path, &options->mfcc, features_dim(options), out, err, err_len) != 0) return -1;
-    finish_features(out, options, stats);
-    return 0;
+    return finish_features(out, options, stats, err, err_len);
 }
 
 int features_compute_samples(const float *samples, long num_samples, const feature_options *options,
@@ -185,8 +208,7 @@ int features_compute_samples(const float *samples, long num_samples, const featu
     }
     out->duration_s = (double)num_samples / options->mfcc.sample_rate_hz;
     out->source_rate_hz = options->mfcc.sample_rate_hz;
-    finish_features(out, options, stats);
-    return 0;
+    return finish_features(out, options, stats, err, err_len);
 }
 
 void features_add_deltas(float *frames, long num_frames, int num_ceps, int num_deltas, int window) {
@@ -225,6 +247,49 @@ void features_add_deltas(float *frames, long num_frames, int num_ceps, int num_d
         }
     }
     free(filter);
+}
+
+void features_subtract_sliding_mean(float *frames, long num_frames, int dim,
+                                    const unsigned char *is_speech, int window_frames) {
+    double total[FEATURES_MAX_DIM] = {0}, sum[FEATURES_MAX_DIM] = {0};
+    long num_total = 0;
+    for (long t = 0; t < num_frames; t++) {
+        if (!is_speech[t]) continue;
+        for (int d = 0; d < dim; d++) total[d] += frames[t * dim + d];
+        num_total++;
+    }
+    if (num_total == 0) return;
+    /* The window of frame t is [t - half, t + half). Rows leave the window
+     * after they were normalised, so their original values are kept in a
+     * ring of half + 2 rows. */
+    long half = window_frames / 2 > 0 ? window_frames / 2 : 1;
+    long ring_rows = half + 2;
+    float *ring = malloc(sizeof(float) * ring_rows * dim);
+    if (!ring) return;
+    long count = 0;
+    for (long u = 0; u < half - 1 && u < num_frames; u++) {
+        if (!is_speech[u]) continue;
+        for (int d = 0; d < dim; d++) sum[d] += frames[u * dim + d];
+        count++;
+    }
+    for (long t = 0; t < num_frames; t++) {
+        long enter = t + half - 1, leave = t - 1 - half;
+        if (enter < num_frames && is_speech[enter]) {
+            for (int d = 0; d < dim; d++) sum[d] += frames[enter * dim + d];
+            count++;
+        }
+        if (leave >= 0 && is_speech[leave]) {
+            const float *original = ring + (leave % ring_rows) * dim;
+            for (int d = 0; d < dim; d++) sum[d] -= original[d];
+            count--;
+        }
+        float *row = frames + t * dim;
+        memcpy(ring + (t % ring_rows) * dim, row, sizeof(float) * dim);
+        const double *mean_sum = count > 0 ? sum : total;
+        double n = count > 0 ? (double)count : (double)num_total;
+        for (int d = 0; d < dim; d++) row[d] -= (float)(mean_sum[d] / n);
+    }
+    free(ring);
 }
 
 void features_normalise(float *frames, long num_frames, const feature_stats *stats) {

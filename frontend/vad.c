@@ -31,24 +31,49 @@ static void frame_levels_db(float *levels, const float *log_energies, long num_f
         levels[t] = (float)(10.0 / log(10.0) * (log_energies[t] - full_scale));
 }
 
-long vad_detect(const float *log_energies, long num_frames, int frame_length,
-                const vad_options *options, vad_region *regions, long max_regions) {
-    if (num_frames <= 0) return 0;
-    float *levels = malloc(sizeof(float) * num_frames);
-    float *sorted = malloc(sizeof(float) * num_frames);
-    if (!levels || !sorted) {
-        free(levels);
-        free(sorted);
-        return -1;
-    }
+/* Frame levels (dB) and the level a frame must pass to start speech: the
+ * noise floor (a low percentile of the levels) plus the threshold, and never
+ * below the absolute minimum. levels must hold num_frames values. Returns
+ * the threshold, or NAN when out of memory. */
+static float speech_threshold(float *levels, const float *log_energies, long num_frames,
+                              int frame_length, const vad_options *options) {
     frame_levels_db(levels, log_energies, num_frames, frame_length);
+    float *sorted = malloc(sizeof(float) * num_frames);
+    if (!sorted) return NAN;
     memcpy(sorted, levels, sizeof(float) * num_frames);
     qsort(sorted, num_frames, sizeof(float), compare_floats);
     long floor_index = (long)(options->floor_percentile / 100.0f * (num_frames - 1));
     float noise_floor = sorted[floor_index];
     free(sorted);
+    return fmaxf(noise_floor + options->threshold_db, options->min_level_db);
+}
 
-    float enter = fmaxf(noise_floor + options->threshold_db, options->min_level_db);
+long vad_speech_frames(const float *log_energies, long num_frames, int frame_length,
+                       const vad_options *options, unsigned char *is_speech) {
+    if (num_frames <= 0) return 0;
+    float *levels = malloc(sizeof(float) * num_frames);
+    float enter = levels ? speech_threshold(levels, log_energies, num_frames, frame_length, options)
+                         : NAN;
+    if (isnan(enter)) {
+        free(levels);
+        return -1;
+    }
+    long num_speech = 0;
+    for (long t = 0; t < num_frames; t++) num_speech += is_speech[t] = levels[t] > enter;
+    free(levels);
+    return num_speech;
+}
+
+long vad_detect(const float *log_energies, long num_frames, int frame_length,
+                const vad_options *options, vad_region *regions, long max_regions) {
+    if (num_frames <= 0) return 0;
+    float *levels = malloc(sizeof(float) * num_frames);
+    float enter = levels ? speech_threshold(levels, log_energies, num_frames, frame_length, options)
+                         : NAN;
+    if (isnan(enter)) {
+        free(levels);
+        return -1;
+    }
     float stay = fmaxf(enter - options->hysteresis_db, options->min_level_db);
 
     long num_regions = 0;

@@ -32,4 +32,10 @@ typedef struct {
  * many there are in all, or -1 when out of memory. */
 long vad_detect(const float *log_energies, long num_frames, int frame_length,
                 const vad_options *options, vad_region *regions, long max_regions);
+/* The per-frame decision before hangover, minimum length and padding:
+ * is_speech[t] = 1 when frame t is above the speech threshold. For
+ * statistics that must see speech only (cepstral mean normalisation).
+ * Returns the number of speech frames, or -1 when out of memory. */
+long vad_speech_frames(const float *log_energies, long num_frames, int frame_length,
+                       const vad_options *options, unsigned char *is_speech);
 #endif

@@ -11,11 +11,12 @@
 # Kamper et al. (2019) did: a plain autoencoder, then the correspondence
 # autoencoder started from it (rebuild another speaker's instance of the word):
 #
-#   s2s train --words DIR/words.train.tsv --variant plain --decoder-input zero \
+#   s2s train --words DIR/segments.train.tsv --variant plain --decoder-input zero \
 #       --hidden 256 --layers 1 --vector-dim 128 --batch 64 --lr 0.001 --clip 5 \
-#       --epochs 40 --threads 2 --seed 1 --out FILE.ae
-#   s2s train --words DIR/words.train.tsv --variant correspond --init FILE.ae \
-#       --epochs 20 --threads 2 --seed 1 --out FILE
+#       --epochs 20 --threads 2 --seed 1 --out FILE.ae
+#   s2s train --words DIR/segments.train.tsv --variant correspond --init FILE.ae \
+#       --epochs 40 --threads 2 --seed 1 --out FILE
+# (segments.train.tsv: the training voices' words plus their 2-3 word phrases)
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
 # it rebuilds frames from their predecessors and the vector learns next to
@@ -30,7 +31,7 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=40 CEPOCHS=20 OUT="$ROOT/data/s2s-default.model"
+CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 OUT="$ROOT/data/s2s-default.model"
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;
@@ -51,8 +52,15 @@ if [ ! -f "$CORPUS/words.train.tsv" ]; then
   echo "making the corpus in $CORPUS ($HOURS h)" >&2
   "$HERE/make-corpus.sh" "$CORPUS" --hours "$HOURS" --seed 1
 fi
+# Training segments: the words of the training voices and the 2-3 word
+# phrases of the same recordings (queries are words and short phrases).
+segments="$CORPUS/segments.train.tsv"
+cut -f1 "$CORPUS/words.train.tsv" | sort -u > "$segments.files"
+awk -F'\t' 'NR == FNR { train[$1] = 1; next } train[$1]' "$segments.files" "$CORPUS/phrases.tsv" \
+    | cat "$CORPUS/words.train.tsv" - > "$segments"
+rm -f "$segments.files"
 start=$(date +%s)
-COMMON="--words $CORPUS/words.train.tsv --batch 64 --lr 0.001 --clip 5 --threads 2 --seed 1 --progress 200"
+COMMON="--words $segments --batch 64 --lr 0.001 --clip 5 --threads 2 --seed 1 --progress 200"
 echo "phase 1: plain autoencoder, $EPOCHS epochs" >&2
 "$S2S" train $COMMON --variant plain --decoder-input zero --hidden 256 --layers 1 \
     --vector-dim 128 --epochs "$EPOCHS" --out "$OUT.ae"

@@ -18,12 +18,14 @@ static const char *const help =
     "\n"
     "Prints the frames the model reads for each AUDIO file (any format libsndfile\n"
     "reads; mixed to mono and resampled to 16 kHz): 13 MFCC (Kaldi recipe, mel band\n"
-    "300-3400 Hz, C0) + delta + delta-delta, normalised with the model's statistics.\n"
+    "300-3400 Hz, C0) + delta + delta-delta, with the mean of the speech in a 6 s\n"
+    "window removed, normalised with the model's statistics.\n"
     "\n"
     "options:\n"
     "  --raw              Kaldi's default static MFCC at 16 kHz instead (23 mel bins,\n"
     "                     13 cepstra, log energy; as compute-mfcc-feats / torchaudio)\n"
-    "  --no-norm          do not normalise (default: normalise)\n"
+    "  --no-norm          do not normalise: no sliding mean removal, no model\n"
+    "                     statistics (default: normalise)\n"
     "  --vad              print speech regions as JSON lines {file, start, end} (s)\n"
     "  --format FMT       ark (Kaldi binary), ark-text (default) or npy\n"
     "  -o, --output PATH  write to PATH (default: stdout); with npy and several\n"
@@ -147,6 +149,9 @@ int cmd_features(int argc, char **argv) {
     if (args.raw) {
         options.mfcc = mfcc_kaldi_defaults();
         options.num_deltas = 0;
+        options.cmn_window_frames = 0;
+    } else if (args.no_norm) {
+        options.cmn_window_frames = 0;
     } else if (!args.no_norm && !args.vad) {
         if (model_file_load_features(args.model_path, &options, &stats, err, sizeof err) != 0) {
             cli_error(args.model_path, "%s (use --no-norm to skip normalisation)", err);

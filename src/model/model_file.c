@@ -306,7 +306,8 @@ int model_file_scalar(const model_file *file, const char *name, float *value, ch
     X("features.cepstral_lifter", mfcc.cepstral_lifter)     \
     X("features.use_energy", mfcc.use_energy)               \
     X("features.num_deltas", num_deltas)                    \
-    X("features.delta_window", delta_window)
+    X("features.delta_window", delta_window)                \
+    X("features.cmn_window_frames", cmn_window_frames)
 
 int model_file_put_features(model_file *file, const feature_options *options,
                             const feature_stats *stats) {
