@@ -32,6 +32,9 @@ static const char *const help =
     "  --list FILE     read the paths from FILE, one a line ('-': stdin)\n"
     "  -j, --jobs N    files processed in parallel (default: number of cores)\n"
     "  --float         store vectors as float32 (default: int8 with a scale, 4x smaller)\n"
+    "  --hop N         frames (10 ms) between window starts (default: 10)\n"
+    "  --windows LIST  window lengths in frames, ascending, comma-separated\n"
+    "                  (default: 30,50,70,100)\n"
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
     "\n"
@@ -41,11 +44,13 @@ static const char *const help =
 typedef struct {
     const char *db_path, *model_path, *list_path;
     int num_jobs, store_float;
+    segmenter_options segmenter;
 } index_args;
 
 /* The work shared by the worker threads. */
 typedef struct {
     index_session session;
+    segmenter_options segmenter;
     char **paths;
     int num_paths;
     int next;                /* next path to take */
@@ -130,8 +135,7 @@ static int index_one(index_job *job, embedder_state *embedder, const char *path)
 
 static void *worker(void *arg) {
     index_job *job = arg;
-    segmenter_options options = segmenter_defaults();
-    embedder_state *embedder = embedder_state_new(job->session.model, &options);
+    embedder_state *embedder = embedder_state_new(job->session.model, &job->segmenter);
     for (;;) {
         pthread_mutex_lock(&job->lock);
         int i = job->next < job->num_paths ? job->next++ : -1;
@@ -148,6 +152,21 @@ static void *worker(void *arg) {
     }
     embedder_state_free(embedder);
     return NULL;
+}
+
+/* Parses "30,50,70,100" into ascending window lengths; 0 or -1. */
+static int parse_windows(const char *text, segmenter_options *options) {
+    char *end;
+    int num = 0;
+    for (const char *p = text; *p; p = *end == ',' ? end + 1 : end) {
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 2 || v > 1000 || num == SEGMENTER_MAX_LENGTHS ||
+            (num > 0 && v <= options->length_frames[num - 1]) || (*end && *end != ','))
+            return -1;
+        options->length_frames[num++] = (int)v;
+    }
+    options->num_lengths = num;
+    return num > 0 ? 0 : -1;
 }
 
 /* Reads paths from a list file (or stdin for "-"), one a line. */
@@ -181,9 +200,11 @@ int cmd_index(int argc, char **argv) {
         {"db", required_argument, 0, 'd'},   {"model", required_argument, 0, 'm'},
         {"list", required_argument, 0, 'l'}, {"jobs", required_argument, 0, 'j'},
         {"float", no_argument, 0, 'f'},      {"quiet", no_argument, 0, 'q'},
+        {"hop", required_argument, 0, 'H'},  {"windows", required_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
     };
-    index_args args = {.db_path = "s2s.db", .num_jobs = (int)sysconf(_SC_NPROCESSORS_ONLN)};
+    index_args args = {.db_path = "s2s.db", .num_jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
+                       .segmenter = segmenter_defaults()};
     long value;
     int c;
     opterr = 0;
@@ -197,12 +218,20 @@ int cmd_index(int argc, char **argv) {
             args.num_jobs = (int)value;
             break;
         case 'f': args.store_float = 1; break;
+        case 'H':
+            if (cli_parse_int("index", "--hop", optarg, 1, 1000, &value) != 0) return EXIT_USAGE;
+            args.segmenter.hop_frames = (int)value;
+            break;
+        case 'W':
+            if (parse_windows(optarg, &args.segmenter) != 0)
+                return cli_usage_error("index", "--windows wants ascending frame counts like 30,50,70,100");
+            break;
         case 'q': cli_quiet = 1; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: return cli_usage_error("index", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    index_job job = {0};
+    index_job job = {.segmenter = args.segmenter};
     int owns_paths = 0;
     if (args.list_path) {
         job.paths = read_list(args.list_path, &job.num_paths);

@@ -86,9 +86,12 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "damaged.db" "$TMP/err" && pass "damaged index refused" \
     || { [ $rc -eq 0 ] && pass "damaged pages not read (query answered)" || fail "damaged index: exit $rc $(cat "$TMP/err")"; }
 
-# A model other than the index's is refused, naming both.
-if [ -n "${S2S_OTHER_MODEL:-}" ]; then
-    expect_status 1 "other model" "$S2S" query --db "$DB" --model "$S2S_OTHER_MODEL" "$QUERY"
-    expect_grep "not by" "$TMP/err" "model mismatch names both"
-fi
+# A model other than the index's is refused, naming both, by query and by index.
+F="$S2S_FIXTURES/audio"
+"$S2S" train -q --hidden 16 --vector-dim 8 --batch 4 --epochs 1 --seed 1 --out "$TMP/other.model" \
+    "$F/speech_a.wav" "$F/speech_b.wav" "$F/speech_c.wav"
+expect_status 1 "query with another model" "$S2S" query --db "$DB" --model "$TMP/other.model" "$QUERY"
+expect_grep "made by model .* not by .*other.model" "$TMP/err" "query names both models"
+expect_status 1 "index with another model" "$S2S" index -q --db "$DB" --model "$TMP/other.model" "$QUERY"
+expect_grep "holds vectors of model .* not of .*other.model" "$TMP/err" "index names both models"
 finish
