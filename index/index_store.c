@@ -327,6 +327,43 @@ cleanup:
     return status;
 }
 
+int index_activate_model_and_drop_others(index_db *idx, int64_t model_id, int64_t *num_missing,
+                                         char *err, int err_len) {
+    sqlite3 *db = idx->db;
+    int status = -1;
+    int64_t found = 0, missing = 0;
+    char sql[320];
+    if (num_missing) *num_missing = 0;
+    if (exec_sql(db, "BEGIN IMMEDIATE", "switching the active model", err, err_len)) return -1;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM models WHERE id = %lld", (long long)model_id);
+    if (query_int64(db, sql, &found, err, err_len)) goto cleanup;
+    if (!found) {
+        index_fail(err, err_len, "no model with id %lld in the index", (long long)model_id);
+        goto cleanup;
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM recordings r WHERE NOT EXISTS"
+             " (SELECT 1 FROM vectors v WHERE v.recording_id = r.id AND v.model_id = %lld)",
+             (long long)model_id);
+    if (query_int64(db, sql, &missing, err, err_len)) goto cleanup;
+    if (missing) {
+        if (num_missing) *num_missing = missing;
+        index_fail(err, err_len, "%lld recordings have no vectors of model %lld yet",
+                   (long long)missing, (long long)model_id);
+        goto cleanup;
+    }
+    snprintf(sql, sizeof sql,
+             "UPDATE models SET active = 0 WHERE active = 1 AND id != %lld; "
+             "UPDATE models SET active = 1 WHERE id = %lld; "
+             "DELETE FROM vectors WHERE model_id != %lld; COMMIT",
+             (long long)model_id, (long long)model_id, (long long)model_id);
+    if (exec_sql(db, sql, "switching the active model", err, err_len)) goto cleanup;
+    status = 0;
+cleanup:
+    if (status) rollback(db);
+    return status;
+}
+
 static const char *const MODEL_COLUMNS =
     "SELECT m.id, m.file_hash, m.name, m.dim, m.settings, m.created_s, m.active,"
     " (SELECT count(*) FROM vectors v WHERE v.model_id = m.id),"

@@ -132,6 +132,17 @@ int index_get_active_model(index_db *idx, int64_t *model_id, char *err, int err_
 /* Makes model_id the one active model (all others inactive), atomically. */
 int index_set_active_model(index_db *idx, int64_t model_id, char *err, int err_len);
 
+/* The last step of re-embedding an index with another model: in one
+ * transaction, checks that every recording holds vectors of model_id, makes
+ * it the one active model and deletes the vectors of every other model (the
+ * models' rows stay, so the index remembers each model it has used). When
+ * some recordings still lack vectors of model_id nothing changes: returns -1
+ * with err saying how many, and *num_missing (may be NULL) gets that count
+ * (0 on any other failure or on success). Readers see either the old active
+ * model with its vectors or the new one with its vectors, never a mix. */
+int index_activate_model_and_drop_others(index_db *idx, int64_t model_id, int64_t *num_missing,
+                                         char *err, int err_len);
+
 /* Looks a model up; on success *out holds copies to release with
  * index_model_free. Fails when there is no such model. */
 int index_get_model(index_db *idx, int64_t model_id, index_model *out, char *err, int err_len);

@@ -48,6 +48,8 @@ int cmd_train(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_reindex(int argc, char **argv);
+int cmd_retrain(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_list(int argc, char **argv);

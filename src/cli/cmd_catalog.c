@@ -76,7 +76,8 @@ int cmd_stats(int argc, char **argv) {
     static const char *help =
         "usage: s2s stats [--db FILE] [--json]\n\n"
         "Summarises the index: recordings, audio hours, segments, file size, and the\n"
-        "models it knows (the active one marked).\n\n"
+        "models it knows: segments and recordings holding vectors of each, the\n"
+        "active one (the one queries use) marked with '*'.\n\n"
         "  --db FILE   the index (default: s2s.db)\n  --json      one JSON object\n"
         "  --check     also check the index's integrity (SQLite's and its own);\n"
         "              exit status 1 when it is damaged\n";
@@ -104,8 +105,9 @@ int cmd_stats(int argc, char **argv) {
             printf("%s{\"id\": %lld, \"hash\": \"%s\", \"file\": ", i ? ", " : "", (long long)m->id,
                    m->file_hash);
             cli_json_string(stdout, m->name);
-            printf(", \"dim\": %d, \"active\": %s, \"segments\": %lld}", m->dim,
-                   m->active ? "true" : "false", (long long)m->num_segments);
+            printf(", \"dim\": %d, \"active\": %s, \"segments\": %lld, \"recordings\": %lld}",
+                   m->dim, m->active ? "true" : "false", (long long)m->num_segments,
+                   (long long)m->num_recordings);
         }
         puts("]}");
     } else {
@@ -115,8 +117,11 @@ int cmd_stats(int argc, char **argv) {
         printf("\nmodels:\n");
         for (int i = 0; i < stats.num_models; i++) {
             const index_model *m = &stats.models[i];
-            printf("  %c %lld  %s  dim %d  %lld segments  %s\n", m->active ? '*' : ' ',
-                   (long long)m->id, m->file_hash, m->dim, (long long)m->num_segments, m->name);
+            /* During a reindex the new model's recordings count up to all. */
+            printf("  %c %lld  %s  dim %d  %lld segments in %lld/%lld recordings  %s\n",
+                   m->active ? '*' : ' ', (long long)m->id, m->file_hash, m->dim,
+                   (long long)m->num_segments, (long long)m->num_recordings,
+                   (long long)stats.num_recordings, m->name);
         }
     }
     if (check_flag && !damaged) cli_note("integrity check: ok\n");

@@ -1,8 +1,15 @@
 /* s2s train: trains the autoencoder on audio files (segments cut from their
  * speech) or on the word spans of a word-time file, writing a model file;
  * Ctrl-C writes a checkpoint, a rerun resumes.  --bench (not in --help's
- * main list) measures training and encoding throughput on random data. */
+ * main list) measures training and encoding throughput on random data.
+ * With --db, the audio is that of the index's recordings (re-read from their
+ * files, which must be unchanged since indexing) and training continues from
+ * the index's model; --reindex (or `s2s retrain`) then re-embeds the index
+ * with the result. */
 #include "cli.h"
+#include "cmd_reindex.h"
+#include "file_identity.h"
+#include "index_store.h"
 #include "trainer.h"
 
 #include <getopt.h>
@@ -10,11 +17,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const help =
     "usage: s2s train [OPTIONS] AUDIO...\n"
     "       s2s train [OPTIONS] --list FILE\n"
     "       s2s train [OPTIONS] --words FILE\n"
+    "       s2s train [OPTIONS] --db FILE [--reindex] [AUDIO...]   (s2s retrain: --reindex)\n"
     "\n"
     "Trains the sequence-to-sequence autoencoder whose vectors index and query use.\n"
     "Training segments are the word spans of --words (file<TAB>start<TAB>end<TAB>word,\n"
@@ -22,6 +31,11 @@ static const char *const help =
     "20-100 frames cut from the detected speech of each AUDIO file.\n"
     "\n"
     "options:\n"
+    "  --db FILE            train on the audio of the index's recordings (plus any\n"
+    "                       AUDIO), from the index's model unless --init is given;\n"
+    "                       files moved or changed since indexing are named and skipped\n"
+    "  --reindex            with --db: afterwards re-embed the index with the new\n"
+    "                       model (s2s reindex --db FILE --model OUT)\n"
     "  --words FILE         word-time file giving the training segments\n"
     "  --list FILE          read AUDIO paths from FILE, one a line\n"
     "  --variant NAME       plain (rebuild the input, default), denoise (rebuild it\n"
@@ -115,11 +129,100 @@ static char **read_list(const char *path, int *count) {
     return lines;
 }
 
+/* Appends a copy of path to the NULL-terminated array *paths (*num entries);
+ * 0, or -1 out of memory. */
+static int push_path(char ***paths, int *num, const char *path) {
+    char **grown = realloc(*paths, sizeof *grown * (*num + 2));
+    if (!grown) return -1;
+    *paths = grown;
+    if (!(grown[*num] = strdup(path))) return -1;
+    grown[++*num] = NULL;
+    return 0;
+}
+
+typedef struct {
+    char **paths;
+    int num_paths;
+} path_array;
+
+static int collect_recording(const index_recording *rec, void *user) {
+    path_array *a = user;
+    return push_path(&a->paths, &a->num_paths, rec->path);
+}
+
+/* The training audio of an index: the paths of its recordings whose files
+ * are unchanged since indexing (the others are named on stderr and counted
+ * in *num_skipped), appended to *paths; *active_model gets the path recorded
+ * for the index's active model (caller frees). Returns 0, or -1 (reported). */
+static int index_training_files(const char *db_path, char ***paths, int *num_paths,
+                                int *num_skipped, char **active_model) {
+    char err[CLI_ERR_LEN];
+    index_db *db = NULL;
+    path_array listed = {0};
+    int64_t active = 0;
+    index_model model = {0};
+    int rc = -1;
+    snprintf(err, sizeof err, "out of memory"); /* what a failed collect_recording means */
+    if (index_open(db_path, 1, &db, err, sizeof err) != 0 ||
+        index_get_active_model(db, &active, err, sizeof err) != 0 ||
+        index_list_recordings(db, 0, collect_recording, &listed, err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err);
+        goto cleanup;
+    }
+    if (!active || listed.num_paths == 0) {
+        cli_error(db_path, "the index is empty: nothing to train on");
+        goto cleanup;
+    }
+    if (index_get_model(db, active, &model, err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err);
+        goto cleanup;
+    }
+    for (int i = 0; i < listed.num_paths; i++) {
+        const char *path = listed.paths[i];
+        file_identity id;
+        if (file_identity_stat(path, &id, err, sizeof err) != 0) {
+            cli_error(path, "moved or missing since indexing (%s); not trained on", err);
+            (*num_skipped)++;
+            continue;
+        }
+        int status = file_identity_hash(&id, err, sizeof err) != 0
+                         ? -1
+                         : index_recording_status(db, path, id.size_bytes, id.mtime_ns, id.hash, 0,
+                                                  err, sizeof err);
+        if (status != INDEX_RECORDING_UNCHANGED) {
+            if (status >= 0) snprintf(err, sizeof err, "changed since indexing");
+            cli_error(path, "%s; not trained on", err);
+            (*num_skipped)++;
+            continue;
+        }
+        if (push_path(paths, num_paths, path) != 0) {
+            cli_error(NULL, "out of memory");
+            goto cleanup;
+        }
+    }
+    if (!(*active_model = strdup(model.name))) goto cleanup;
+    rc = 0;
+cleanup:
+    for (int i = 0; i < listed.num_paths; i++) free(listed.paths[i]);
+    free(listed.paths);
+    index_model_free(&model);
+    index_close(db);
+    return rc;
+}
+
+/* Set by `s2s retrain`: train --reindex. */
+static int reindex_after;
+
+int cmd_retrain(int argc, char **argv) {
+    reindex_after = 1;
+    return cmd_train(argc, argv);
+}
+
 int cmd_train(int argc, char **argv) {
     enum {
         O_WORDS = 256, O_LIST, O_VARIANT, O_HIDDEN, O_LAYERS, O_VDIM, O_EPOCHS, O_BATCH, O_LR,
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
-        O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT,
+        O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -134,11 +237,14 @@ int cmd_train(int argc, char **argv) {
         {"bench", no_argument, 0, O_BENCH},           {"bench-frames", required_argument, 0, O_BENCH_FRAMES},
         {"bench-steps", required_argument, 0, O_BENCH_STEPS},
         {"decoder-input", required_argument, 0, O_DECODER_INPUT},
+        {"db", required_argument, 0, O_DB},           {"reindex", no_argument, 0, O_REINDEX},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     trainer_options o = trainer_defaults();
-    const char *words = NULL, *list = NULL;
+    const char *words = NULL, *list = NULL, *db_path = NULL;
+    const char *command = reindex_after ? "retrain" : "train";
+    int reindex = reindex_after;
     int bench = 0;
     long bench_frames = 60, bench_steps = 20, v;
     double x;
@@ -189,6 +295,8 @@ int cmd_train(int argc, char **argv) {
             else return cli_usage_error("train", "--decoder-input wants previous or zero, not '%s'", optarg);
             break;
         case O_INIT: o.init_path = optarg; break;
+        case O_DB: db_path = optarg; break;
+        case O_REINDEX: reindex = 1; break;
         case 'o': o.out_path = optarg; break;
         case O_BENCH: bench = 1; break;
         case O_BENCH_FRAMES:
@@ -223,6 +331,10 @@ int cmd_train(int argc, char **argv) {
     int num_files = argc - optind;
     char **listed = NULL;
     const char *const *files = (const char *const *)(argv + optind);
+    if (reindex && !db_path)
+        return cli_usage_error(command, "--reindex needs --db FILE (the index to re-embed)");
+    if (db_path && (words || list))
+        return cli_usage_error(command, "--db trains on the index's recordings (and AUDIO); not with --words or --list");
     if (list) {
         if (num_files > 0)
             return cli_usage_error("train", "give AUDIO files or --list, not both");
@@ -233,6 +345,43 @@ int cmd_train(int argc, char **argv) {
         }
         files = (const char *const *)listed;
     }
+    int num_failed = 0;
+    char *index_model_path = NULL;
+    if (db_path) {
+        /* The index's recordings, then the AUDIO given. */
+        int num = 0;
+        if (index_training_files(db_path, &listed, &num, &num_failed, &index_model_path) != 0) {
+            for (int i = 0; i < num; i++) free(listed[i]);
+            free(listed);
+            return EXIT_SOME_FAILED;
+        }
+        for (int i = optind; i < argc; i++) {
+            if (push_path(&listed, &num, argv[i]) != 0) {
+                cli_error(NULL, "out of memory");
+                return EXIT_SOME_FAILED;
+            }
+        }
+        if (!o.init_path) o.init_path = index_model_path;
+        char init_real[4096], out_real[4096];
+        if (realpath(o.init_path, init_real) && realpath(o.out_path, out_real) &&
+            !strcmp(init_real, out_real)) {
+            cli_error(o.out_path, "is the model the index uses; write the new model elsewhere (--out)");
+            for (int i = 0; i < num; i++) free(listed[i]);
+            free(listed);
+            free(index_model_path);
+            return EXIT_SOME_FAILED;
+        }
+        cli_note("training on %d recordings of %s%s, from %s\n", num, db_path,
+                 num_failed ? " (the rest were moved or changed)" : "", o.init_path);
+        files = (const char *const *)listed;
+        num_files = num;
+        if (num_files == 0) {
+            cli_error(db_path, "no recording of the index is readable: nothing to train on");
+            free(listed);
+            free(index_model_path);
+            return EXIT_SOME_FAILED;
+        }
+    }
     if (words && num_files > 0)
         return cli_usage_error("train", "with --words the audio files are the ones it names; give no AUDIO");
     if (!words && num_files == 0)
@@ -240,25 +389,28 @@ int cmd_train(int argc, char **argv) {
     if (o.variant == TRAINER_CORRESPOND && !words)
         return cli_usage_error("train", "--variant correspond needs --words");
 
-    int num_failed = 0;
     trainer_callbacks cb = {on_progress, on_file_failed, on_note, &num_failed};
     char err[CLI_ERR_LEN];
     feature_options fo = features_model_defaults();
+    trainer_data *data = NULL;
     if (o.init_path) {
         feature_stats unused;
         if (model_file_load_features(o.init_path, &fo, &unused, err, sizeof err) != 0) {
             cli_error(o.init_path, "%s", err);
-            return EXIT_SOME_FAILED;
+            goto loaded;
         }
     }
-    trainer_data *data = trainer_data_load(&o, &fo, files, num_files, words, &cb, err, sizeof err);
+    data = trainer_data_load(&o, &fo, files, num_files, words, &cb, err, sizeof err);
+    if (!data)
+        cli_error(NULL, "%s", err);
+loaded:
     if (listed) {
         for (int i = 0; listed[i]; i++)
             free(listed[i]);
         free(listed);
     }
     if (!data) {
-        cli_error(NULL, "%s", err);
+        free(index_model_path);
         return EXIT_SOME_FAILED;
     }
     long num_segs, num_frames;
@@ -270,11 +422,18 @@ int cmd_train(int argc, char **argv) {
     int rc = trainer_run(&o, data, &cb, err, sizeof err);
     signal(SIGINT, SIG_DFL);
     trainer_data_free(data);
+    free(index_model_path);
     if (rc < 0) {
         cli_error(NULL, "%s", err);
         return EXIT_SOME_FAILED;
     }
     if (rc == 0)
         cli_note("wrote %s\n", o.out_path);
+    if (rc == 0 && reindex) {
+        segmenter_options segmenter = segmenter_defaults();
+        int status = reindex_run(db_path, o.out_path, (int)sysconf(_SC_NPROCESSORS_ONLN), &segmenter);
+        if (status != EXIT_OK)
+            return status;
+    }
     return num_failed ? EXIT_SOME_FAILED : EXIT_OK;
 }

@@ -18,14 +18,22 @@ static int load_model(index_session *s, const char *path, char *err, int err_len
     return 0;
 }
 
-/* Settings recorded beside the model in the index, for `s2s stats`. */
-static void model_settings_json(const autoencoder *m, char *out, int len) {
+/* Settings recorded beside the model in the index, for `s2s stats` and for
+ * reindex's check that two models read the same features. full = 0 gives
+ * the text older indexes recorded (without the delta and mean windows). */
+static void model_settings_json(const autoencoder *m, int full, char *out, int len) {
     const feature_options *f = autoencoder_feature_options(m);
-    snprintf(out, len,
-             "{\"vector_dim\": %d, \"num_mel_bins\": %d, \"low_freq_hz\": %g, \"high_freq_hz\": %g, "
-             "\"num_ceps\": %d, \"num_deltas\": %d}",
-             autoencoder_vector_dim(m), f->mfcc.num_mel_bins, f->mfcc.low_freq_hz,
-             f->mfcc.high_freq_hz, f->mfcc.num_ceps, f->num_deltas);
+    int n = snprintf(out, len,
+                     "{\"vector_dim\": %d, \"num_mel_bins\": %d, \"low_freq_hz\": %g, "
+                     "\"high_freq_hz\": %g, \"num_ceps\": %d, \"num_deltas\": %d",
+                     autoencoder_vector_dim(m), f->mfcc.num_mel_bins, f->mfcc.low_freq_hz,
+                     f->mfcc.high_freq_hz, f->mfcc.num_ceps, f->num_deltas);
+    if (n < 0 || n >= len) return;
+    if (full)
+        snprintf(out + n, len - n, ", \"delta_window\": %d, \"cmn_window_frames\": %d}",
+                 f->delta_window, f->cmn_window_frames);
+    else
+        snprintf(out + n, len - n, "}");
 }
 
 static int open_for_writing(index_session *s, const char *model_path, char *err, int err_len) {
@@ -48,7 +56,7 @@ static int open_for_writing(index_session *s, const char *model_path, char *err,
         index_model_free(&current);
     }
     char settings[512];
-    model_settings_json(s->model, settings, sizeof settings);
+    model_settings_json(s->model, 1, settings, sizeof settings);
     if (index_register_model(s->db, autoencoder_hash(s->model), s->model_path,
                              autoencoder_vector_dim(s->model), settings, &s->model_id, err,
                              err_len) != 0)
@@ -96,6 +104,70 @@ int index_session_open(index_session *s, const char *db_path, const char *model_
     }
     int rc = writing ? open_for_writing(s, model_path, err, err_len)
                      : open_for_reading(s, model_path, err, err_len);
+    if (rc != 0) index_session_close(s);
+    return rc;
+}
+
+/* The feature part of model_settings_json's text: everything after the
+ * vector size, which comes first. */
+static const char *feature_settings(const char *settings) {
+    const char *comma = settings ? strchr(settings, ',') : NULL;
+    return comma ? comma + 1 : "";
+}
+
+static int open_for_reembed(index_session *s, const char *model_path, int64_t *old_model_id,
+                            char *err, int err_len) {
+    if (load_model(s, model_path, err, err_len) != 0) return -1;
+    int64_t active = 0;
+    if (index_get_active_model(s->db, &active, err, err_len) != 0) return -1;
+    if (!active) {
+        snprintf(err, err_len, "the index is empty: nothing to re-embed with %s", s->model_path);
+        return -1;
+    }
+    index_model current;
+    if (index_get_model(s->db, active, &current, err, err_len) != 0) return -1;
+    char settings[512], legacy[512];
+    model_settings_json(s->model, 1, settings, sizeof settings);
+    model_settings_json(s->model, 0, legacy, sizeof legacy);
+    int rc = -1;
+    int dim = autoencoder_vector_dim(s->model);
+    if (dim != current.dim) {
+        snprintf(err, err_len,
+                 "cannot reindex with %s: its vectors have %d values, those of the index's model "
+                 "%s have %d; reindex needs the same vector size and feature settings",
+                 s->model_path, dim, current.name, current.dim);
+        goto cleanup;
+    }
+    /* Compare with the text in the form the index recorded it. */
+    const char *mine = current.settings && strstr(current.settings, "cmn_window_frames")
+                           ? settings : legacy;
+    if (current.settings && strcmp(feature_settings(mine), feature_settings(current.settings))) {
+        snprintf(err, err_len,
+                 "cannot reindex with %s: its feature settings {%s differ from those of the "
+                 "index's model %s {%s",
+                 s->model_path, feature_settings(mine), current.name,
+                 feature_settings(current.settings));
+        goto cleanup;
+    }
+    if (index_register_model(s->db, autoencoder_hash(s->model), s->model_path, dim, settings,
+                             &s->model_id, err, err_len) != 0)
+        goto cleanup;
+    *old_model_id = active;
+    rc = 0;
+cleanup:
+    index_model_free(&current);
+    return rc;
+}
+
+int index_session_open_reembed(index_session *s, const char *db_path, const char *model_path,
+                               int64_t *old_model_id, char *err, int err_len) {
+    memset(s, 0, sizeof *s);
+    char db_err[CLI_ERR_LEN];
+    if (index_open(db_path, 0, &s->db, db_err, sizeof db_err) != 0) {
+        snprintf(err, err_len, "%s: %s", db_path, db_err);
+        return -1;
+    }
+    int rc = open_for_reembed(s, model_path, old_model_id, err, err_len);
     if (rc != 0) index_session_close(s);
     return rc;
 }

@@ -23,5 +23,14 @@ typedef struct {
  * index's active one fails naming both. Returns 0, or -1 with err. */
 int index_session_open(index_session *s, const char *db_path, const char *model_path, int writing,
                        char *err, int err_len);
+
+/* Opens db_path for re-embedding its recordings with the model at model_path:
+ * registers that model without making it active (queries keep using the
+ * active one) and sets s->model_id to it; *old_model_id gets the active
+ * model's id. Fails, naming both models, when the index has no active model
+ * or when the new model's vector size or feature settings differ from the
+ * active model's. Returns 0, or -1 with err (s is then closed). */
+int index_session_open_reembed(index_session *s, const char *db_path, const char *model_path,
+                               int64_t *old_model_id, char *err, int err_len);
 void index_session_close(index_session *s);
 #endif

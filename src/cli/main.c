@@ -5,6 +5,7 @@
 
 static const cli_command commands[] = {
     {"index", "add recordings to the index", cmd_index},
+    {"reindex", "re-embed the index's recordings with another model", cmd_reindex},
     {"query", "find where a spoken phrase (a recording of it) is said", cmd_query},
     {"eval", "MAP, P@N and P@5 of spoken queries against a truth file", cmd_eval},
     {"list", "list the indexed recordings", cmd_list},
@@ -12,6 +13,7 @@ static const cli_command commands[] = {
     {"remove", "take recordings out of the index", cmd_remove},
     {"features", "print the frontend's frames (MFCC, deltas) or speech regions", cmd_features},
     {"train", "train the autoencoder on audio (or word segments)", cmd_train},
+    {"retrain", "train on the index's recordings, then reindex (train --db --reindex)", cmd_retrain},
     {"embed", "print the vector of each file's speech or of given segments", cmd_embed},
     {"model", "describe a model file (s2s model info FILE)", cmd_model},
 };

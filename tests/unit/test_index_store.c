@@ -273,6 +273,51 @@ START_TEST(test_reput_replaces) {
 }
 END_TEST
 
+/* Re-embedding: the new model's vectors are added beside the old ones, the
+ * switch is refused while a recording lacks them, then makes the new model
+ * active and drops the old vectors, keeping both models' rows. */
+START_TEST(test_activate_and_drop_others) {
+    index_db *idx = open_or_fail(temp_path("reindex.db"), 0);
+    int64_t old_model = register_or_fail(idx, "old");
+    int64_t new_model = register_or_fail(idx, "new");
+    index_recording a = make_recording("/r/a.wav", 100, 7, "ha");
+    index_recording b = make_recording("/r/b.wav", 200, 8, "hb");
+    put_or_fail(idx, &a, old_model, 3, 1);
+    put_or_fail(idx, &b, old_model, 4, 2);
+    put_or_fail(idx, &a, new_model, 5, 3);
+    int64_t missing = -1, active = 0;
+    ck_assert_int_eq(index_activate_model_and_drop_others(idx, new_model, &missing, err, sizeof err),
+                     -1);
+    show_message("one missing");
+    ck_assert_int_eq(missing, 1);
+    ck_assert_ptr_nonnull(strstr(err, "1 recordings"));
+    ck_assert_int_eq(index_get_active_model(idx, &active, err, sizeof err), 0);
+    ck_assert_int_eq(active, old_model); /* nothing changed */
+    ck_assert_int_eq(count_rows(idx, "SELECT count(*) FROM vectors"), 3);
+    ck_assert_int_eq(index_activate_model_and_drop_others(idx, 999, &missing, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "no model"));
+
+    put_or_fail(idx, &b, new_model, 6, 4);
+    ck_assert_int_eq(index_activate_model_and_drop_others(idx, new_model, &missing, err, sizeof err),
+                     0);
+    ck_assert_int_eq(missing, 0);
+    ck_assert_int_eq(index_get_active_model(idx, &active, err, sizeof err), 0);
+    ck_assert_int_eq(active, new_model);
+    ck_assert_int_eq(count_rows(idx, "SELECT count(*) FROM vectors"), 2);
+    ck_assert_int_eq(count_rows(idx, "SELECT count(DISTINCT model_id) FROM vectors"), 1);
+    ck_assert_int_eq(count_rows(idx, "SELECT sum(num_segments) FROM vectors"), 11);
+    ck_assert_int_eq(count_rows(idx, "SELECT count(*) FROM models"), 2); /* both remembered */
+    /* Again: a no-op that succeeds. */
+    ck_assert_int_eq(index_activate_model_and_drop_others(idx, new_model, NULL, err, sizeof err), 0);
+    index_matrix *m = NULL;
+    ck_assert_int_eq(index_load_vectors(idx, new_model, 0, &m, err, sizeof err), 0);
+    ck_assert_int_eq(m->num_rows, 11);
+    index_matrix_free(m);
+    assert_integrity(idx);
+    index_close(idx);
+}
+END_TEST
+
 START_TEST(test_remove) {
     index_db *idx = open_or_fail(temp_path("remove.db"), 0);
     int64_t model_id = register_or_fail(idx, "m1");
@@ -596,6 +641,7 @@ static Suite *index_store_suite(void) {
     tcase_add_test(tc, test_models_and_active);
     tcase_add_test(tc, test_change_detection);
     tcase_add_test(tc, test_reput_replaces);
+    tcase_add_test(tc, test_activate_and_drop_others);
     tcase_add_test(tc, test_remove);
     tcase_add_test(tc, test_read_only);
     tcase_add_test(tc, test_newer_version_refused);
