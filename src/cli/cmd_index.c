@@ -17,7 +17,8 @@ static const char *const help =
     "       s2s index [OPTIONS] --list FILE\n"
     "\n"
     "Adds recordings to the index: finds their speech, cuts it into windows of\n"
-    "0.3, 0.5, 0.7 and 1.0 s every 0.1 s, and stores a vector for each window.\n"
+    "0.3, 0.5, 0.7, 1.0 and 1.4 s every 0.1 s and windows between pauses, and\n"
+    "stores a vector for each window.\n"
     "An unchanged file already indexed is skipped; a changed one is re-indexed.\n"
     "\n"
     "options:\n"
@@ -28,7 +29,10 @@ static const char *const help =
     "  --float         store vectors as float32 (default: int8 with a scale, 4x smaller)\n"
     "  --hop N         frames (10 ms) between window starts (default: 10)\n"
     "  --windows LIST  window lengths in frames, ascending, comma-separated\n"
-    "                  (default: 30,50,70,100)\n"
+    "                  (default: 30,50,70,100,140)\n"
+    "  --pause N       also cut windows that start where speech resumes after a\n"
+    "                  pause of N frames or more and end where it stops before\n"
+    "                  one; 0: fixed windows only (default: 5)\n"
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
     "\n"
@@ -73,6 +77,7 @@ int cmd_index(int argc, char **argv) {
         {"list", required_argument, 0, 'l'}, {"jobs", required_argument, 0, 'j'},
         {"float", no_argument, 0, 'f'},      {"quiet", no_argument, 0, 'q'},
         {"hop", required_argument, 0, 'H'},  {"windows", required_argument, 0, 'W'},
+        {"pause", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
     };
     index_args args = {.db_path = "s2s.db", .num_jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
@@ -93,6 +98,10 @@ int cmd_index(int argc, char **argv) {
         case 'H':
             if (cli_parse_int("index", "--hop", optarg, 1, 1000, &value) != 0) return EXIT_USAGE;
             args.segmenter.hop_frames = (int)value;
+            break;
+        case 'P':
+            if (cli_parse_int("index", "--pause", optarg, 0, 1000, &value) != 0) return EXIT_USAGE;
+            args.segmenter.min_pause_frames = (int)value;
             break;
         case 'W':
             if (index_workers_parse_windows(optarg, &args.segmenter) != 0)

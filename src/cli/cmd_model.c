@@ -50,11 +50,11 @@ static int model_info(const char *path) {
     printf(" \"features\": {\"sample_rate_hz\": %d, \"frame_length_ms\": %g, \"frame_shift_ms\": %g,"
            " \"preemphasis\": %g, \"num_mel_bins\": %d, \"low_freq_hz\": %g, \"high_freq_hz\": %g,"
            " \"num_ceps\": %d, \"cepstral_lifter\": %g, \"use_energy\": %d, \"num_deltas\": %d,"
-           " \"delta_window\": %d},\n",
+           " \"delta_window\": %d, \"cmn_window_frames\": %d},\n",
            fo->mfcc.sample_rate_hz, fo->mfcc.frame_length_ms, fo->mfcc.frame_shift_ms,
            fo->mfcc.preemphasis, fo->mfcc.num_mel_bins, fo->mfcc.low_freq_hz, fo->mfcc.high_freq_hz,
            fo->mfcc.num_ceps, fo->mfcc.cepstral_lifter, fo->mfcc.use_energy, fo->num_deltas,
-           fo->delta_window);
+           fo->delta_window, fo->cmn_window_frames);
     printf(" \"stats\": {\"dim\": %d, \"mean\": [", fs->dim);
     for (int d = 0; d < fs->dim; d++) printf(d ? ", %.5g" : "%.5g", fs->mean[d]);
     printf("], \"stddev\": [");

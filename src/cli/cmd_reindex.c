@@ -34,7 +34,7 @@ static const char *const help =
     "  -j, --jobs N    recordings processed in parallel (default: number of cores)\n"
     "  --hop N         frames (10 ms) between window starts (default: 10)\n"
     "  --windows LIST  window lengths in frames, ascending, comma-separated\n"
-    "                  (default: 30,50,70,100)\n"
+    "                  (default: 30,50,70,100,140)\n"
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
     "\n"

@@ -10,17 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { BATCH = 32 };
+enum { BATCH = 32, MAX_PREFIXES = BATCH * SEGMENTER_MAX_LENGTHS };
 
 struct embedder_state {
     const autoencoder *model;
     segmenter_options options;
     encoder_state *encoder;
     int dim, vector_dim, max_frames;
-    float *batch;     /* (max_frames, BATCH, dim) time-major frames */
-    int *lengths;     /* (BATCH) */
-    float *out;       /* (BATCH, num_lengths, vector_dim) */
-    float *single;    /* (vector_dim) one window encoded alone */
+    float *batch;       /* (max_frames, BATCH, dim) time-major frames */
+    int *lengths;       /* (BATCH) frames of each sequence */
+    int *prefixes;      /* (MAX_PREFIXES) the batch's window lengths, ascending, distinct */
+    float *out;         /* (BATCH, MAX_PREFIXES, vector_dim) */
 };
 
 embedder_state *embedder_state_new(const autoencoder *model, const segmenter_options *options) {
@@ -30,13 +30,13 @@ embedder_state *embedder_state_new(const autoencoder *model, const segmenter_opt
     s->options = *options;
     s->dim = features_dim(autoencoder_feature_options(model));
     s->vector_dim = autoencoder_vector_dim(model);
-    s->max_frames = options->length_frames[options->num_lengths - 1];
+    s->max_frames = segmenter_max_frames(options);
     s->encoder = encoder_state_new(model, BATCH, s->max_frames);
     s->batch = malloc(sizeof(float) * s->max_frames * BATCH * s->dim);
     s->lengths = malloc(sizeof(int) * BATCH);
-    s->out = malloc(sizeof(float) * BATCH * options->num_lengths * s->vector_dim);
-    s->single = malloc(sizeof(float) * s->vector_dim);
-    if (!s->encoder || !s->batch || !s->lengths || !s->out || !s->single) {
+    s->prefixes = malloc(sizeof(int) * MAX_PREFIXES);
+    s->out = malloc(sizeof(float) * BATCH * MAX_PREFIXES * s->vector_dim);
+    if (!s->encoder || !s->batch || !s->lengths || !s->prefixes || !s->out) {
         embedder_state_free(s);
         return NULL;
     }
@@ -48,8 +48,8 @@ void embedder_state_free(embedder_state *s) {
     encoder_state_free(s->encoder);
     free(s->batch);
     free(s->lengths);
+    free(s->prefixes);
     free(s->out);
-    free(s->single);
     free(s);
 }
 
@@ -71,6 +71,7 @@ double embedder_window_end_s(const feature_options *options, long t, long n) {
 static long find_speech(const feature_matrix *frames, const feature_options *options,
                         vad_region **regions) {
     vad_options vad = vad_defaults();
+    vad.padding_frames = 0;
     int frame_length = (int)(options->mfcc.sample_rate_hz * 0.001 * options->mfcc.frame_length_ms);
     long num = vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, NULL, 0);
     *regions = NULL;
@@ -79,6 +80,15 @@ static long find_speech(const feature_matrix *frames, const feature_options *opt
     if (!*regions) return -1;
     vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, *regions, num);
     return num;
+}
+
+/* Per-frame speech decisions (before hangover), for the pauses that bound
+ * boundary windows. Returns the number of speech frames or -1. */
+static long speech_frames(const feature_matrix *frames, const feature_options *options,
+                          unsigned char *is_speech) {
+    vad_options vad = vad_defaults();
+    int frame_length = (int)(options->mfcc.sample_rate_hz * 0.001 * options->mfcc.frame_length_ms);
+    return vad_speech_frames(frames->log_energy, frames->num_frames, frame_length, &vad, is_speech);
 }
 
 /* Appends one segment to out (capacity grown as needed). */
@@ -100,16 +110,28 @@ static int append_segment(embedded_segments *out, long *capacity, int vector_dim
     return 0;
 }
 
-/* Encodes starts[0..num) (num <= BATCH) and appends their windows. */
+static int compare_ints(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Encodes starts[0..num) (num <= BATCH) and appends their windows. The
+ * encoder reads every start's frames up to its longest window once and is
+ * asked for its state at every window length any start of the batch wants. */
 static int encode_batch(embedder_state *s, const feature_matrix *frames, const segment_start *starts,
                         int num, embedded_segments *out, long *capacity) {
     const feature_options *fo = autoencoder_feature_options(s->model);
-    const segmenter_options *so = &s->options;
-    int T = 0;
+    int T = 0, num_prefixes = 0;
     for (int b = 0; b < num; b++) {
-        s->lengths[b] = starts[b].max_frames;
+        s->lengths[b] = starts[b].length_frames[starts[b].num_lengths - 1];
         if (s->lengths[b] > T) T = s->lengths[b];
+        for (int i = 0; i < starts[b].num_lengths; i++) s->prefixes[num_prefixes++] = starts[b].length_frames[i];
     }
+    qsort(s->prefixes, num_prefixes, sizeof(int), compare_ints);
+    int num_distinct = 0;
+    for (int i = 0; i < num_prefixes; i++)
+        if (num_distinct == 0 || s->prefixes[i] != s->prefixes[num_distinct - 1])
+            s->prefixes[num_distinct++] = s->prefixes[i];
     /* (T, num, dim) time-major; steps past a sequence's length are masked. */
     for (int t = 0; t < T; t++)
         for (int b = 0; b < num; b++) {
@@ -120,27 +142,17 @@ static int encode_batch(embedder_state *s, const feature_matrix *frames, const s
                 memset(dst, 0, sizeof(float) * s->dim);
         }
     if (autoencoder_encode_prefixes(s->model, s->encoder, s->batch, s->lengths, T, num,
-                                    so->length_frames, so->num_lengths, s->out) != 0)
+                                    s->prefixes, num_distinct, s->out) != 0)
         return -1;
     for (int b = 0; b < num; b++) {
         long start = starts[b].start_frame;
-        int emitted = 0;
-        for (int p = 0; p < so->num_lengths; p++) {
-            int n = so->length_frames[p];
-            if (n > s->lengths[b]) break;
-            const float *v = s->out + ((size_t)b * so->num_lengths + p) * s->vector_dim;
+        int p = 0;
+        for (int i = 0; i < starts[b].num_lengths; i++) {
+            int n = starts[b].length_frames[i];
+            while (s->prefixes[p] != n) p++; /* both ascending */
+            const float *v = s->out + ((size_t)b * num_distinct + p) * s->vector_dim;
             if (append_segment(out, capacity, s->vector_dim, embedder_frame_start_s(fo, start),
                                embedder_window_end_s(fo, start, n), v) != 0)
-                return -1;
-            emitted = 1;
-        }
-        if (!emitted) { /* a region shorter than every window: one window over all of it */
-            int n = s->lengths[b];
-            float *vector = s->single;
-            if (autoencoder_encode(s->model, s->encoder, frames->data + start * s->dim, n, vector) != 0)
-                return -1;
-            if (append_segment(out, capacity, s->vector_dim, embedder_frame_start_s(fo, start),
-                               embedder_window_end_s(fo, start, n), vector) != 0)
                 return -1;
         }
     }
@@ -153,15 +165,20 @@ int embed_recording(embedder_state *s, const feature_matrix *frames, embedded_se
     const feature_options *fo = autoencoder_feature_options(s->model);
     vad_region *regions = NULL;
     segment_start *starts = NULL;
+    unsigned char *is_speech = NULL;
     long capacity = 0;
     int rc = -1;
     long num_regions = find_speech(frames, fo, &regions);
     if (num_regions < 0) goto out_of_memory;
-    long num_starts = segmenter_starts(regions, num_regions, &s->options, NULL, 0);
+    is_speech = malloc(frames->num_frames > 0 ? frames->num_frames : 1);
+    if (!is_speech || speech_frames(frames, fo, is_speech) < 0) goto out_of_memory;
+    long num_starts = segmenter_starts(regions, num_regions, is_speech, frames->num_frames,
+                                       &s->options, NULL, 0);
     if (num_starts > 0) {
         starts = malloc(sizeof *starts * num_starts);
         if (!starts) goto out_of_memory;
-        segmenter_starts(regions, num_regions, &s->options, starts, num_starts);
+        segmenter_starts(regions, num_regions, is_speech, frames->num_frames, &s->options, starts,
+                         num_starts);
     }
     for (long i = 0; i < num_starts; i += BATCH) {
         int num = num_starts - i < BATCH ? (int)(num_starts - i) : BATCH;
@@ -178,6 +195,7 @@ cleanup:
     if (rc != 0) embedded_segments_free(out);
     free(regions);
     free(starts);
+    free(is_speech);
     return rc;
 }
 
