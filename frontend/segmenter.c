@@ -5,7 +5,7 @@
 
 segmenter_options segmenter_defaults(void) {
     segmenter_options options = {
-        .hop_frames = 10,
+        .hop_frames = 15,
         .num_lengths = 5,
         .length_frames = {30, 50, 70, 100, 140},
         .min_pause_frames = 5,

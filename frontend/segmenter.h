@@ -1,6 +1,6 @@
 /* Candidate segments for the index. Two kinds of windows, both inside the
  * speech regions the VAD found:
- *  - fixed windows: lengths of 0.3 to 1.4 s started every 0.1 s, so a term
+ *  - fixed windows: lengths of 0.3 to 1.4 s started every 0.15 s, so a term
  *    is covered wherever it is said;
  *  - boundary windows: from each point where speech starts after a pause to
  *    each later point where it stops before one (up to the longest window),
@@ -16,7 +16,7 @@
 enum { SEGMENTER_MAX_LENGTHS = 16 };
 
 typedef struct {
-    int hop_frames;                           /* between fixed window starts (10 = 0.1 s) */
+    int hop_frames;                           /* between fixed window starts (15 = 0.15 s) */
     int num_lengths;                          /* fixed window lengths in use */
     int length_frames[SEGMENTER_MAX_LENGTHS]; /* ascending (30, 50, 70, 100, 140 frames) */
     int min_pause_frames;   /* a pause between speech runs is at least this long (5);

@@ -32,7 +32,7 @@ static const char *const help =
     "  --db FILE       the index (default: s2s.db)\n"
     "  --model FILE    the new model (required)\n"
     "  -j, --jobs N    recordings processed in parallel (default: number of cores)\n"
-    "  --hop N         frames (10 ms) between window starts (default: 10)\n"
+    "  --hop N         frames (10 ms) between window starts (default: 15)\n"
     "  --windows LIST  window lengths in frames, ascending, comma-separated\n"
     "                  (default: 30,50,70,100,140)\n"
     "  -q, --quiet     no progress on stderr\n"

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { BATCH = 32, MAX_PREFIXES = BATCH * SEGMENTER_MAX_LENGTHS };
+/* Starts encoded together: more rows per recurrent matrix product amortise
+ * BLAS's packing of the weights, which it repeats at every step. */
+enum { BATCH = 128, MAX_PREFIXES = BATCH * SEGMENTER_MAX_LENGTHS };
 
 struct embedder_state {
     const autoencoder *model;
@@ -20,7 +22,7 @@ struct embedder_state {
     float *batch;       /* (max_frames, BATCH, dim) time-major frames */
     int *lengths;       /* (BATCH) frames of each sequence */
     int *prefixes;      /* (MAX_PREFIXES) the batch's window lengths, ascending, distinct */
-    float *out;         /* (BATCH, MAX_PREFIXES, vector_dim) */
+    float *out;         /* (BATCH, max_frames, vector_dim): at most max_frames distinct lengths */
 };
 
 embedder_state *embedder_state_new(const autoencoder *model, const segmenter_options *options) {
@@ -35,7 +37,7 @@ embedder_state *embedder_state_new(const autoencoder *model, const segmenter_opt
     s->batch = malloc(sizeof(float) * s->max_frames * BATCH * s->dim);
     s->lengths = malloc(sizeof(int) * BATCH);
     s->prefixes = malloc(sizeof(int) * MAX_PREFIXES);
-    s->out = malloc(sizeof(float) * BATCH * MAX_PREFIXES * s->vector_dim);
+    s->out = malloc(sizeof(float) * BATCH * s->max_frames * s->vector_dim);
     if (!s->encoder || !s->batch || !s->lengths || !s->prefixes || !s->out) {
         embedder_state_free(s);
         return NULL;
