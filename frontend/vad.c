@@ -48,16 +48,26 @@ static float speech_threshold(float *levels, const float *log_energies, long num
     return fmaxf(noise_floor + options->threshold_db, options->min_level_db);
 }
 
+/* Allocates *levels (the frame levels in dB) and returns the speech
+ * threshold; NAN with *levels NULL when out of memory. */
+static float levels_and_threshold(const float *log_energies, long num_frames, int frame_length,
+                                  const vad_options *options, float **levels) {
+    *levels = malloc(sizeof(float) * num_frames);
+    float enter = *levels ? speech_threshold(*levels, log_energies, num_frames, frame_length, options)
+                          : NAN;
+    if (isnan(enter)) {
+        free(*levels);
+        *levels = NULL;
+    }
+    return enter;
+}
+
 long vad_speech_frames(const float *log_energies, long num_frames, int frame_length,
                        const vad_options *options, unsigned char *is_speech) {
     if (num_frames <= 0) return 0;
-    float *levels = malloc(sizeof(float) * num_frames);
-    float enter = levels ? speech_threshold(levels, log_energies, num_frames, frame_length, options)
-                         : NAN;
-    if (isnan(enter)) {
-        free(levels);
-        return -1;
-    }
+    float *levels;
+    float enter = levels_and_threshold(log_energies, num_frames, frame_length, options, &levels);
+    if (!levels) return -1;
     long num_speech = 0;
     for (long t = 0; t < num_frames; t++) num_speech += is_speech[t] = levels[t] > enter;
     free(levels);
@@ -67,13 +77,9 @@ long vad_speech_frames(const float *log_energies, long num_frames, int frame_len
 long vad_detect(const float *log_energies, long num_frames, int frame_length,
                 const vad_options *options, vad_region *regions, long max_regions) {
     if (num_frames <= 0) return 0;
-    float *levels = malloc(sizeof(float) * num_frames);
-    float enter = levels ? speech_threshold(levels, log_energies, num_frames, frame_length, options)
-                         : NAN;
-    if (isnan(enter)) {
-        free(levels);
-        return -1;
-    }
+    float *levels;
+    float enter = levels_and_threshold(log_energies, num_frames, frame_length, options, &levels);
+    if (!levels) return -1;
     float stay = fmaxf(enter - options->hysteresis_db, options->min_level_db);
 
     long num_regions = 0;
