@@ -36,6 +36,10 @@ if /usr/bin/python3 -c 'import torchaudio' 2>/dev/null && [ -f ../shared/peers/d
     gcc -O3 -march=native -shared -fPIC -o "$work/libdtw.so" ../shared/peers/dtw.c
     DTW_LIB="$work/libdtw.so" /usr/bin/python3 ../shared/peers/dtw_qbe.py "$eval_dir" > "$work/dtw.tsv" 2> "$work/dtw.err"
     printf '%-8s %-10s %s\n' DTW all "$(/usr/bin/python3 ../shared/peers/qbe_score.py "$eval_dir/truth.tsv" "$work/dtw.tsv")"
+    awk -F'\t' '$1 !~ /_/' "$eval_dir/truth.tsv" > "$work/truth_words.tsv"
+    awk -F'\t' '$1 ~ /_/' "$eval_dir/truth.tsv" > "$work/truth_phrases.tsv"
+    printf '%-8s %-10s %s\n' DTW words "$(/usr/bin/python3 ../shared/peers/qbe_score.py "$work/truth_words.tsv" "$work/dtw.tsv")"
+    printf '%-8s %-10s %s\n' DTW phrases "$(/usr/bin/python3 ../shared/peers/qbe_score.py "$work/truth_phrases.tsv" "$work/dtw.tsv")"
     echo "s2s run scored by the peer's scorer: $(/usr/bin/python3 ../shared/peers/qbe_score.py "$eval_dir/truth.tsv" "$work/s2s.tsv")"
     echo "DTW cost: $(cat "$work/dtw.err")"
 fi
