@@ -1,7 +1,10 @@
-/* s2s eval: document-level query-by-example quality. For each query the
- * indexed recordings are ranked by their best hit's score; against a truth
- * file this gives MAP (mean average precision), P@N (N = the number of
- * recordings that hold the term) and P@5, as in MediaEval QUESST. */
+/* s2s eval: query-by-example quality. For each query the indexed recordings
+ * are ranked by their best hit's score; against a truth file this gives MAP
+ * (mean average precision), P@N (N = the number of recordings that hold the
+ * term) and P@5, as in MediaEval QUESST. When the truth gives the times of
+ * each occurrence, the hits themselves are scored too: the query's best N
+ * hits (N = its number of occurrences), a hit being right when it covers at
+ * least half of an occurrence. */
 #include "cli.h"
 #include "query_runner.h"
 
@@ -14,7 +17,10 @@ static const char *const help =
     "\n"
     "Ranks the indexed recordings for each query by their best hit and prints MAP,\n"
     "P@N (N = relevant recordings of the query) and P@5 over the queries.\n"
-    "Truth lines: query<TAB>recording (names without folder and extension).\n"
+    "Truth lines: query<TAB>recording (names without folder and extension), or\n"
+    "query<TAB>recording<TAB>start<TAB>end (seconds) to also score the hits: the\n"
+    "best N hits of a query (N = its occurrences) are right when they cover at\n"
+    "least half of an occurrence; precision and recall over all queries.\n"
     "\n"
     "options:\n"
     "  --db FILE      the index (default: s2s.db)\n"
@@ -37,6 +43,8 @@ static const char *name_of(const char *path) {
 
 typedef struct {
     char *query, *doc;
+    int has_times;
+    double start_s, end_s;
 } truth_pair;
 
 static truth_pair *read_truth(const char *path, int *num) {
@@ -49,6 +57,7 @@ static truth_pair *read_truth(const char *path, int *num) {
     size_t line_cap = 0;
     while (getline(&line, &line_cap, f) >= 0) {
         char *query = strtok(line, "\t\r\n"), *doc = strtok(NULL, "\t\r\n");
+        char *start = strtok(NULL, "\t\r\n"), *end = start ? strtok(NULL, "\t\r\n") : NULL;
         if (!query || !doc) continue;
         if (*num == cap) {
             cap = cap ? 2 * cap : 256;
@@ -58,6 +67,9 @@ static truth_pair *read_truth(const char *path, int *num) {
         }
         pairs[*num].query = strdup(query);
         pairs[*num].doc = strdup(doc);
+        pairs[*num].has_times = start && end;
+        pairs[*num].start_s = start ? atof(start) : 0;
+        pairs[*num].end_s = end ? atof(end) : 0;
         (*num)++;
     }
     free(line);
@@ -69,6 +81,53 @@ static int is_relevant(const truth_pair *truth, int num_truth, const char *query
     for (int i = 0; i < num_truth; i++)
         if (!strcmp(truth[i].query, query) && !strcmp(truth[i].doc, doc)) return 1;
     return 0;
+}
+
+/* Recordings that hold the query (distinct), and its timed occurrences. */
+static void count_truth(const truth_pair *truth, int num_truth, const char *query,
+                        int *num_relevant, int *num_occurrences) {
+    *num_relevant = *num_occurrences = 0;
+    for (int i = 0; i < num_truth; i++) {
+        if (strcmp(truth[i].query, query)) continue;
+        *num_occurrences += truth[i].has_times;
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = !strcmp(truth[j].query, query) && !strcmp(truth[j].doc, truth[i].doc);
+        *num_relevant += !seen;
+    }
+}
+
+/* True when the hit covers at least half of the timed occurrence t. */
+static int covers(const index_hit *hit, const truth_pair *t) {
+    double overlap = (hit->end_s < t->end_s ? hit->end_s : t->end_s) -
+                     (hit->start_s > t->start_s ? hit->start_s : t->start_s);
+    return overlap >= 0.5 * (t->end_s - t->start_s);
+}
+
+/* Hit-level scoring of one query's hits against its timed occurrences:
+ * adds to *num_right the hits covering at least half of an occurrence and
+ * to *num_found the occurrences so covered by some hit. */
+static void score_hits(const truth_pair *truth, int num_truth, const char *query,
+                       const index_hit *hits, int num_hits, int *num_right, int *num_found) {
+    for (int i = 0; i < num_truth; i++) {
+        const truth_pair *t = &truth[i];
+        if (!t->has_times || strcmp(t->query, query)) continue;
+        int found = 0;
+        for (int h = 0; h < num_hits; h++) {
+            if (!strcmp(name_of(hits[h].path), t->doc) && covers(&hits[h], t)) found = 1;
+        }
+        *num_found += found;
+    }
+    for (int h = 0; h < num_hits; h++) {
+        const char *doc = name_of(hits[h].path);
+        int right = 0;
+        for (int i = 0; i < num_truth && !right; i++) {
+            const truth_pair *t = &truth[i];
+            right = t->has_times && !strcmp(t->query, query) && !strcmp(t->doc, doc) &&
+                    covers(&hits[h], t);
+        }
+        *num_right += right;
+    }
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -113,24 +172,39 @@ int cmd_eval(int argc, char **argv) {
     search.per_file = 1;
     search.k = runner.matrix->num_recordings;
     index_hit *hits = malloc(sizeof *hits * search.k);
+    index_hit *spans = malloc(sizeof *spans * (num_truth + 1));
+    float *vector = malloc(sizeof(float) * autoencoder_vector_dim(runner.session.model));
+    int num_right = 0, num_found = 0, num_returned = 0, total_occurrences = 0;
     double sum_ap = 0, sum_pn = 0, sum_p5 = 0;
     int num_queries = 0, num_failed = 0;
     for (int i = optind; i < argc; i++) {
         char query[1024];
         snprintf(query, sizeof query, "%s", name_of(argv[i]));
-        int num_relevant = 0;
-        for (int t = 0; t < num_truth; t++) num_relevant += !strcmp(truth[t].query, query);
+        int num_relevant, num_occurrences;
+        count_truth(truth, num_truth, query, &num_relevant, &num_occurrences);
         if (num_relevant == 0) {
             cli_note("%s: no truth for query '%s', skipped\n", argv[i], query);
             continue;
         }
         int num_hits;
         double start_s, end_s;
-        if (query_runner_search(&runner, argv[i], &search, hits, &num_hits, &start_s, &end_s, err,
-                                sizeof err) != 0) {
+        if (query_runner_encode(&runner, argv[i], vector, &start_s, &end_s, err, sizeof err) != 0 ||
+            query_runner_search_vector(&runner, vector, &search, hits, &num_hits, err,
+                                       sizeof err) != 0) {
             cli_error(argv[i], "%s", err);
             num_failed++;
             continue;
+        }
+        if (num_occurrences > 0) {
+            index_search_options hit_search = index_search_defaults();
+            hit_search.k = num_occurrences;
+            int num_spans;
+            if (query_runner_search_vector(&runner, vector, &hit_search, spans, &num_spans, err,
+                                           sizeof err) == 0) {
+                score_hits(truth, num_truth, query, spans, num_spans, &num_right, &num_found);
+                num_returned += num_spans;
+                total_occurrences += num_occurrences;
+            }
         }
         double ap = 0;
         int found = 0, in_n = 0, in_5 = 0;
@@ -156,8 +230,14 @@ int cmd_eval(int argc, char **argv) {
                sum_pn / num_queries, sum_p5 / num_queries);
     else
         cli_error(truth_path, "no query had truth lines");
+    if (total_occurrences)
+        printf("hits: occurrences=%d precision=%.3f recall=%.3f (best N hits a query, 50%% overlap)\n",
+               total_occurrences, num_returned ? (double)num_right / num_returned : 0.0,
+               (double)num_found / total_occurrences);
     if (run) fclose(run);
     free(hits);
+    free(spans);
+    free(vector);
     query_runner_close(&runner);
     for (int t = 0; t < num_truth; t++) {
         free(truth[t].query);

@@ -45,27 +45,35 @@ void query_runner_close(query_runner *r) {
     index_session_close(&r->session);
 }
 
-int query_runner_search(query_runner *r, const char *query_path, const index_search_options *options,
-                        index_hit *hits, int *num_hits, double *speech_start_s,
-                        double *speech_end_s, char *err, int err_len) {
+int query_runner_encode(query_runner *r, const char *query_path, float *vector,
+                        double *speech_start_s, double *speech_end_s, char *err, int err_len) {
     const autoencoder *model = r->session.model;
     feature_matrix frames;
     if (features_compute(query_path, autoencoder_feature_options(model),
                          autoencoder_feature_stats(model), &frames, err, err_len) != 0)
         return -1;
-    int dim = autoencoder_vector_dim(model);
-    float *vector = malloc(sizeof(float) * dim);
-    int rc = -1;
+    int rc = embed_query(model, &frames, vector, speech_start_s, speech_end_s, err, err_len);
+    features_free(&frames);
+    return rc;
+}
+
+int query_runner_search_vector(query_runner *r, const float *vector,
+                               const index_search_options *options, index_hit *hits, int *num_hits,
+                               char *err, int err_len) {
+    int rc = index_search(r->matrix, vector, 1, options, hits, num_hits, err, err_len);
+    return rc == INDEX_SEARCH_EMPTY ? -1 : rc;
+}
+
+int query_runner_search(query_runner *r, const char *query_path, const index_search_options *options,
+                        index_hit *hits, int *num_hits, double *speech_start_s,
+                        double *speech_end_s, char *err, int err_len) {
+    float *vector = malloc(sizeof(float) * autoencoder_vector_dim(r->session.model));
     if (!vector) {
         snprintf(err, err_len, "out of memory");
-        goto cleanup;
+        return -1;
     }
-    if (embed_query(model, &frames, vector, speech_start_s, speech_end_s, err, err_len) != 0)
-        goto cleanup;
-    rc = index_search(r->matrix, vector, 1, options, hits, num_hits, err, err_len);
-    if (rc == INDEX_SEARCH_EMPTY) rc = -1;
-cleanup:
+    int rc = query_runner_encode(r, query_path, vector, speech_start_s, speech_end_s, err, err_len);
+    if (rc == 0) rc = query_runner_search_vector(r, vector, options, hits, num_hits, err, err_len);
     free(vector);
-    features_free(&frames);
     return rc;
 }

@@ -18,7 +18,19 @@ int query_runner_open(query_runner *r, const char *db_path, const char *model_pa
                       int err_len);
 void query_runner_close(query_runner *r);
 
-/* Runs one query file: hits receives up to options->k hits (best first),
+/* Encodes one query file, trimmed to its speech, into vector (the model's
+ * vector_dim values); fills the speech span. Returns 0, or -1 with err
+ * (unreadable file, no speech...). */
+int query_runner_encode(query_runner *r, const char *query_path, float *vector,
+                        double *speech_start_s, double *speech_end_s, char *err, int err_len);
+
+/* Searches with an encoded query: hits receives up to options->k hits (best
+ * first), *num_hits how many. Returns 0, or -1 with err. */
+int query_runner_search_vector(query_runner *r, const float *vector,
+                               const index_search_options *options, index_hit *hits, int *num_hits,
+                               char *err, int err_len);
+
+/* Runs one query file (encode, then search): hits receives up to options->k hits (best first),
  * *num_hits how many. Fills the query's speech span. Returns 0, or -1 with
  * err (unreadable file, no speech, empty index...). */
 int query_runner_search(query_runner *r, const char *query_path, const index_search_options *options,

@@ -57,6 +57,10 @@ expect_status 0 "eval" "$S2S" eval --db "$DB" --truth "$DEMO/truth.tsv" --run "$
 expect_grep "^queries=1 MAP=[01]\.[0-9]{3} P@N=[01]\.[0-9]{3} P@5=[01]\.[0-9]{3}$" "$TMP/out" "eval figures"
 [ "$(wc -l < "$TMP/run.tsv")" -eq "${#RECORDINGS[@]}" ] && pass "every recording ranked" || fail "run has $(wc -l < "$TMP/run.tsv") lines"
 
+# Eval with timed truth also scores the hits.
+expect_status 0 "eval with times" "$S2S" eval --db "$DB" --truth "$DEMO/truth_times.tsv" "$QUERY"
+expect_grep "^hits: occurrences=4 precision=[01]\.[0-9]{3} recall=[01]\.[0-9]{3}" "$TMP/out" "hit-level figures"
+
 # A silent query and an empty index give clear messages, not crashes.
 sox -n -r 16000 -b 16 "$TMP/silent.wav" trim 0 1
 expect_status 1 "silent query" "$S2S" query --db "$DB" "$TMP/silent.wav"
