@@ -21,7 +21,9 @@ for q in "${queries[@]}"; do case "$(basename "$q")" in *_*) phrases+=("$q") ;; 
 
 "$s2s" index -q "${model_args[@]}" --db "$work/eval.db" "$eval_dir"/docs/*.wav
 t0=$(date +%s.%N)
-all=$("$s2s" eval -q --db "$work/eval.db" --truth "$eval_dir/truth.tsv" --run "$work/s2s.tsv" "${queries[@]}")
+truth="$eval_dir/truth.tsv"
+[ -f "$eval_dir/truth_times.tsv" ] && truth="$eval_dir/truth_times.tsv"  # adds hit-level figures
+all=$("$s2s" eval -q --db "$work/eval.db" --truth "$truth" --run "$work/s2s.tsv" "${queries[@]}")
 t1=$(date +%s.%N)
 w=$("$s2s" eval -q --db "$work/eval.db" --truth "$eval_dir/truth.tsv" "${words[@]}")
 p=$("$s2s" eval -q --db "$work/eval.db" --truth "$eval_dir/truth.tsv" "${phrases[@]}")
@@ -29,7 +31,8 @@ s2s_ms=$(echo "($t1 - $t0) * 1000 / ${#queries[@]}" | bc -l)
 minutes=$("$s2s" stats --json --db "$work/eval.db" | sed 's/.*"hours": \([0-9.]*\),.*/\1/' | awk '{print $1 * 60}')
 
 printf '%-8s %-10s %s\n' system queries figures
-printf '%-8s %-10s %s\n' s2s all "$all" s2s words "$w" s2s phrases "$p"
+printf '%-8s %-10s %s\n' s2s all "$(echo "$all" | head -1)" s2s words "$w" s2s phrases "$p"
+echo "$all" | sed -n '2p' | sed 's/^/s2s      /'
 printf 's2s cost: %.1f ms per query over %.1f min of audio (%.2f ms per query per minute)\n' \
     "$s2s_ms" "$minutes" "$(echo "$s2s_ms / $minutes" | bc -l)"
 if /usr/bin/python3 -c 'import torchaudio' 2>/dev/null && [ -f ../shared/peers/dtw_qbe.py ]; then
