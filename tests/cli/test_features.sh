@@ -30,6 +30,13 @@ expect_status 0 "model frames, no norm" "$S2S" features --no-norm "$A"
 cols=$(sed -n 2p "$TMP/out" | wc -w)
 [ "$cols" -eq 39 ] && pass "39 values a frame" || fail "model frames have $cols values"
 
+# Normalised model frames (the shipped model's statistics): 39 values, mostly within a few units.
+expect_status 0 "model frames, normalised" "$S2S" features --format ark-text "$A"
+big=$(sed '1d;$d' "$TMP/out" | tr ' ' '\n' | grep -v '^$' | awk '($1 > 8 || $1 < -8) {n++} END {print n + 0}')
+[ "$big" -lt 100 ] && pass "normalised values are small ($big beyond 8)" || fail "$big values beyond 8"
+expect_status 1 "missing model" "$S2S" features --model "$TMP/none.model" "$A"
+expect_grep "none.model: cannot open model" "$TMP/err" "missing model named"
+
 # Bad inputs among good ones: each named on one line, the good one done, exit 1.
 : > "$TMP/empty.wav"
 echo "not audio at all" > "$TMP/text.wav"
