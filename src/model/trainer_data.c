@@ -1,0 +1,320 @@
+/* Training data: the segments the autoencoder learns from, as frames in one
+ * pool: word (or phrase) spans from a word-time file, or windows cut from the
+ * detected speech of audio files; word and speaker ids for the
+ * correspondence variant. See trainer.h for the contract. */
+#include "trainer_internal.h"
+#include "vad.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+
+
+
+static uint64_t fnv1a(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int intern(intern_table *t, const char *s) {
+    if (t->num * 2 >= t->num_slots) {
+        int ns = t->num_slots ? 2 * t->num_slots : 1024;
+        int *slots = calloc(ns, sizeof(int));
+        if (!slots)
+            return -1;
+        for (int i = 0; i < t->num; i++) {
+            size_t k = fnv1a(t->names[i]) & (ns - 1);
+            while (slots[k])
+                k = (k + 1) & (ns - 1);
+            slots[k] = i + 1;
+        }
+        free(t->slots);
+        t->slots = slots, t->num_slots = ns;
+    }
+    size_t k = fnv1a(s) & (t->num_slots - 1);
+    while (t->slots[k]) {
+        if (!strcmp(t->names[t->slots[k] - 1], s))
+            return t->slots[k] - 1;
+        k = (k + 1) & (t->num_slots - 1);
+    }
+    if (t->num == t->cap) {
+        int nc = t->cap ? 2 * t->cap : 256;
+        char **names = realloc(t->names, nc * sizeof(char *));
+        if (!names)
+            return -1;
+        t->names = names, t->cap = nc;
+    }
+    if (!(t->names[t->num] = strdup(s)))
+        return -1;
+    t->slots[k] = ++t->num;
+    return t->num - 1;
+}
+
+static void intern_free(intern_table *t) {
+    for (int i = 0; i < t->num; i++)
+        free(t->names[i]);
+    free(t->names);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+
+
+void trainer_data_free(trainer_data *d) {
+    if (!d)
+        return;
+    free(d->pool);
+    free(d->segs);
+    intern_free(&d->words);
+    intern_free(&d->speakers);
+    free(d);
+}
+
+void trainer_data_summary(const trainer_data *d, long *num_segments, long *num_frames,
+                          int *num_files, int *num_words) {
+    *num_segments = d->num_segs;
+    *num_frames = d->pool_len / d->dim;
+    *num_files = d->num_files;
+    *num_words = d->words.num;
+}
+
+/* Copies frames [start, start + length) of one file's matrix into the pool
+ * as a new segment.  Returns 0 or -1 (out of memory). */
+int trainer_add_segment(trainer_data *d, const float *frames, long start, int length, int word,
+                        int speaker) {
+    long need = d->pool_len + (long)length * d->dim;
+    if (need > d->pool_cap) {
+        long cap = d->pool_cap ? d->pool_cap : 1 << 20;
+        while (cap < need)
+            cap *= 2;
+        float *pool = realloc(d->pool, cap * sizeof(float));
+        if (!pool)
+            return -1;
+        d->pool = pool, d->pool_cap = cap;
+    }
+    if (d->num_segs == d->seg_cap) {
+        long cap = d->seg_cap ? 2 * d->seg_cap : 4096;
+        segment *segs = realloc(d->segs, cap * sizeof(segment));
+        if (!segs)
+            return -1;
+        d->segs = segs, d->seg_cap = cap;
+    }
+    memcpy(d->pool + d->pool_len, frames + start * d->dim, sizeof(float) * length * d->dim);
+    d->segs[d->num_segs++] = (segment){d->pool_len, length, word, speaker};
+    d->pool_len = need;
+    if (length > d->max_length)
+        d->max_length = length;
+    return 0;
+}
+
+/* The speaker of a file: base name without extension, after the first '_'. */
+static int speaker_of(trainer_data *d, const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char name[512];
+    snprintf(name, sizeof name, "%s", base);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        *dot = 0;
+    char *us = strchr(name, '_');
+    return intern(&d->speakers, us && us[1] ? us + 1 : name);
+}
+
+typedef struct {
+    char *file; /* owned */
+    double start_s, end_s;
+    int word;
+    long order; /* line number, keeps the sort stable */
+} word_entry;
+
+static int compare_entries(const void *a, const void *b) {
+    const word_entry *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    return c ? c : (x->order < y->order ? -1 : x->order > y->order);
+}
+
+static int load_words(trainer_data *d, const trainer_options *opts, const feature_options *fo,
+                      const char *words_path, const trainer_callbacks *cb, char *err,
+                      int err_len) {
+    FILE *f = fopen(words_path, "r");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open word-time file", words_path);
+        return -1;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", words_path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[1] = 0;
+    else
+        dir[0] = 0;
+    word_entry *entries = NULL;
+    long num = 0, cap = 0, line_no = 0;
+    char line[8192];
+    int rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        line_no++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *fields[4];
+        char *p = line;
+        int nf = 0;
+        for (; nf < 4 && p; nf++) {
+            fields[nf] = p;
+            p = strchr(p, '\t');
+            if (p)
+                *p++ = 0;
+        }
+        char *end1, *end2;
+        double start = nf == 4 ? strtod(fields[1], &end1) : 0, stop = nf == 4 ? strtod(fields[2], &end2) : 0;
+        if (nf != 4 || *end1 || *end2 || !(stop > start) || start < 0) {
+            snprintf(err, err_len, "%s:%ld: expected file<TAB>start<TAB>end<TAB>word (seconds)",
+                     words_path, line_no);
+            rc = -1;
+            break;
+        }
+        if (num == cap) {
+            cap = cap ? 2 * cap : 4096;
+            word_entry *e = realloc(entries, cap * sizeof *e);
+            if (!e) { rc = -1; snprintf(err, err_len, "out of memory"); break; }
+            entries = e;
+        }
+        char path[8192];
+        snprintf(path, sizeof path, "%s%s", fields[0][0] == '/' ? "" : dir, fields[0]);
+        entries[num] = (word_entry){strdup(path), start, stop, intern(&d->words, fields[3]), line_no};
+        if (!entries[num].file || entries[num].word < 0) { rc = -1; snprintf(err, err_len, "out of memory"); break; }
+        num++;
+    }
+    fclose(f);
+    if (rc == 0) {
+        qsort(entries, num, sizeof *entries, compare_entries);
+        double shift_s = 0.001 * fo->mfcc.frame_shift_ms;
+        long done_files = 0;
+        for (long i = 0; i < num && rc == 0;) {
+            long j = i;
+            while (j < num && !strcmp(entries[j].file, entries[i].file))
+                j++;
+            feature_matrix fm;
+            char ferr[512];
+            if (features_compute(entries[i].file, fo, NULL, &fm, ferr, sizeof ferr) != 0) {
+                if (cb && cb->file_failed)
+                    cb->file_failed(cb->ctx, entries[i].file, ferr);
+            } else {
+                int speaker = speaker_of(d, entries[i].file);
+                d->num_files++;
+                for (long k = i; k < j; k++) {
+                    long s = lround(entries[k].start_s / shift_s), e = lround(entries[k].end_s / shift_s);
+                    if (e > fm.num_frames)
+                        e = fm.num_frames;
+                    if (e - s < 3 || e - s > opts->max_segment_frames)
+                        continue;
+                    if (trainer_add_segment(d, fm.data, s, (int)(e - s), entries[k].word, speaker) != 0) {
+                        snprintf(err, err_len, "out of memory");
+                        rc = -1;
+                        break;
+                    }
+                }
+                features_free(&fm);
+            }
+            if (++done_files % 500 == 0)
+                trainer_note(cb, "loaded %ld files, %ld segments", done_files, d->num_segs);
+            i = j;
+        }
+    }
+    for (long i = 0; i < num; i++)
+        free(entries[i].file);
+    free(entries);
+    return rc;
+}
+
+static int load_windows(trainer_data *d, const trainer_options *opts, const feature_options *fo,
+                        const char *const *files, int num_files, const trainer_callbacks *cb,
+                        char *err, int err_len) {
+    uint64_t rng = opts->seed ^ 0x5eedf00dull;
+    vad_options vo = vad_defaults();
+    int frame_length = (int)(fo->mfcc.sample_rate_hz * 0.001f * fo->mfcc.frame_length_ms);
+    int lo = opts->min_window_frames, hi = opts->max_window_frames;
+    for (int i = 0; i < num_files; i++) {
+        feature_matrix fm;
+        char ferr[512];
+        if (features_compute(files[i], fo, NULL, &fm, ferr, sizeof ferr) != 0) {
+            if (cb && cb->file_failed)
+                cb->file_failed(cb->ctx, files[i], ferr);
+            continue;
+        }
+        d->num_files++;
+        int speaker = speaker_of(d, files[i]);
+        long num = vad_detect(fm.log_energy, fm.num_frames, frame_length, &vo, NULL, 0);
+        vad_region *regions = num > 0 ? malloc(num * sizeof *regions) : NULL;
+        if (num > 0 && regions)
+            vad_detect(fm.log_energy, fm.num_frames, frame_length, &vo, regions, num);
+        for (long r = 0; regions && r < num; r++) {
+            long pos = regions[r].start_frame, end = regions[r].end_frame;
+            while (end - pos >= lo) {
+                long len = lo + rand_below(&rng, hi - lo + 1);
+                if (len > end - pos)
+                    len = end - pos;
+                if (trainer_add_segment(d, fm.data, pos, (int)len, -1, speaker) != 0) {
+                    free(regions);
+                    features_free(&fm);
+                    snprintf(err, err_len, "out of memory");
+                    return -1;
+                }
+                pos += len;
+            }
+        }
+        free(regions);
+        features_free(&fm);
+        if ((i + 1) % 500 == 0)
+            trainer_note(cb, "loaded %d of %d files, %ld segments", i + 1, num_files, d->num_segs);
+    }
+    return 0;
+}
+
+trainer_data *trainer_data_load(const trainer_options *opts, const feature_options *features,
+                                const char *const *files, int num_files, const char *words_path,
+                                const trainer_callbacks *cb, char *err, int err_len) {
+    trainer_data *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    d->dim = features_dim(features);
+    int rc = words_path ? load_words(d, opts, features, words_path, cb, err, err_len)
+                        : load_windows(d, opts, features, files, num_files, cb, err, err_len);
+    if (rc == 0 && d->num_segs == 0) {
+        snprintf(err, err_len, "no training segments (%d files read%s)", d->num_files,
+                 words_path ? "" : ", no speech detected");
+        rc = -1;
+    }
+    if (rc != 0) {
+        trainer_data_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Mean and standard deviation of every dimension over all pooled frames. */
+void trainer_compute_stats(const trainer_data *d, feature_stats *st) {
+    int D = d->dim;
+    double sum[FEATURES_MAX_DIM] = {0}, sq[FEATURES_MAX_DIM] = {0};
+    long n = d->pool_len / D;
+    for (long t = 0; t < n; t++)
+        for (int k = 0; k < D; k++) {
+            double v = d->pool[t * D + k];
+            sum[k] += v, sq[k] += v * v;
+        }
+    st->dim = D;
+    for (int k = 0; k < D; k++) {
+        double mean = sum[k] / (n ? n : 1), var = sq[k] / (n ? n : 1) - mean * mean;
+        st->mean[k] = (float)mean;
+        st->stddev[k] = (float)(var > 1e-8 ? sqrt(var) : 1e-4);
+    }
+}
+

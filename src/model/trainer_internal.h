@@ -1,0 +1,62 @@
+/* What the trainer's files share (not part of the public API): the pooled
+ * training segments and two small helpers. trainer_data.c loads the data,
+ * trainer.c trains on it, trainer_bench.c-style code may fill it directly. */
+#ifndef S2S_TRAINER_INTERNAL_H
+#define S2S_TRAINER_INTERNAL_H
+#include "trainer.h"
+
+#include <stdint.h>
+
+/* One training segment: its frames in the pool, its word and speaker. */
+typedef struct {
+    long offset; /* first float of its frames in the pool */
+    int length;  /* frames */
+    int word;    /* word id, -1 without word times */
+    int speaker; /* speaker id */
+} segment;
+
+/* Strings to dense ids (open addressing on FNV-1a). */
+typedef struct {
+    char **names;   /* (num) by id */
+    int num, cap;
+    int *slots;     /* (num_slots) id + 1, 0 empty */
+    int num_slots;
+} intern_table;
+
+struct trainer_data {
+    int dim;               /* D */
+    float *pool;           /* (pool_len) frames of all segments, row-major (frames, D) */
+    long pool_len, pool_cap;
+    segment *segs;
+    long num_segs, seg_cap;
+    int num_files;
+    intern_table words, speakers;
+    int max_length;        /* longest segment */
+};
+
+/* Deterministic random numbers (splitmix64), shared so that the same seed
+ * gives the same split, order and pairs whatever the file doing it. */
+static inline uint64_t splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+/* Uniform integer in [0, n). */
+static inline long rand_below(uint64_t *state, long n) { return (long)(splitmix64(state) % (uint64_t)n); }
+static inline double rand_unit(uint64_t *state) { return (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0); }
+
+/* Appends a segment of length frames, copied from frames + start * dim, to
+ * the pool. Returns 0, or -1 when out of memory. */
+int trainer_add_segment(trainer_data *d, const float *frames, long start, int length, int word,
+                        int speaker);
+
+/* Mean and standard deviation of every dimension over all pooled frames. */
+void trainer_compute_stats(const trainer_data *d, feature_stats *st);
+
+/* Monotonic clock, seconds. */
+double trainer_now_s(void);
+
+/* Passes a formatted message to the caller's note callback, if any. */
+void trainer_note(const trainer_callbacks *cb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#endif
