@@ -304,18 +304,22 @@ int index_get_active_model(index_db *idx, int64_t *model_id, char *err, int err_
     return query_int64(idx->db, "SELECT id FROM models WHERE active = 1", model_id, err, err_len);
 }
 
+/* 0 when the index has a model of that id, else -1 with err saying so. */
+static int require_model(sqlite3 *db, int64_t model_id, char *err, int err_len) {
+    char sql[96];
+    int64_t found = 0;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM models WHERE id = %lld", (long long)model_id);
+    if (query_int64(db, sql, &found, err, err_len)) return -1;
+    if (!found) return index_fail(err, err_len, "no model with id %lld in the index", (long long)model_id);
+    return 0;
+}
+
 int index_set_active_model(index_db *idx, int64_t model_id, char *err, int err_len) {
     sqlite3 *db = idx->db;
     int status = -1;
-    int64_t found = 0;
     char sql[160];
     if (exec_sql(db, "BEGIN IMMEDIATE", "choosing the active model", err, err_len)) return -1;
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM models WHERE id = %lld", (long long)model_id);
-    if (query_int64(db, sql, &found, err, err_len)) goto cleanup;
-    if (!found) {
-        index_fail(err, err_len, "no model with id %lld in the index", (long long)model_id);
-        goto cleanup;
-    }
+    if (require_model(db, model_id, err, err_len)) goto cleanup;
     snprintf(sql, sizeof sql,
              "UPDATE models SET active = 0 WHERE active = 1; "
              "UPDATE models SET active = 1 WHERE id = %lld; COMMIT",
@@ -331,16 +335,11 @@ int index_activate_model_and_drop_others(index_db *idx, int64_t model_id, int64_
                                          char *err, int err_len) {
     sqlite3 *db = idx->db;
     int status = -1;
-    int64_t found = 0, missing = 0;
+    int64_t missing = 0;
     char sql[320];
     if (num_missing) *num_missing = 0;
     if (exec_sql(db, "BEGIN IMMEDIATE", "switching the active model", err, err_len)) return -1;
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM models WHERE id = %lld", (long long)model_id);
-    if (query_int64(db, sql, &found, err, err_len)) goto cleanup;
-    if (!found) {
-        index_fail(err, err_len, "no model with id %lld in the index", (long long)model_id);
-        goto cleanup;
-    }
+    if (require_model(db, model_id, err, err_len)) goto cleanup;
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM recordings r WHERE NOT EXISTS"
              " (SELECT 1 FROM vectors v WHERE v.recording_id = r.id AND v.model_id = %lld)",
