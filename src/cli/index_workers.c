@@ -61,14 +61,13 @@ static int check_file(pool *p, const char *path, file_identity *id) {
         else cli_error(path, "%s", err);
         return -1;
     }
-    if (reembed) {
-        /* The index's own path, even when it is (now) a symlink. */
-        snprintf(id->path, sizeof id->path, "%s", path);
-        /* Already done (an interrupted run resumed): no need to read the file. */
-        int status = recording_status(p, id, NULL);
-        if (status < 0) return -1;
-        if (status == INDEX_RECORDING_UNCHANGED) return 1;
-    }
+    /* The index's own path, even when it is (now) a symlink. */
+    if (reembed) snprintf(id->path, sizeof id->path, "%s", path);
+    /* Same size and modification time, vectors present (an unchanged file,
+     * or a reindex resumed): skip without reading the file for its hash. */
+    int quick = recording_status(p, id, NULL);
+    if (quick < 0) return -1;
+    if (quick == INDEX_RECORDING_UNCHANGED) return 1;
     if (file_identity_hash(id, err, sizeof err) != 0) {
         cli_error(path, "%s", err);
         return -1;
