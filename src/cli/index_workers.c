@@ -129,7 +129,10 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
 static void *worker(void *arg) {
     pool *p = arg;
     index_workers *w = p->w;
-    embedder_state *embedder = embedder_state_new(w->session->model, &w->segmenter);
+    /* Cores left over when there are fewer files than jobs share each file. */
+    int threads_per_file =
+        w->num_paths > 0 && w->num_jobs > w->num_paths ? w->num_jobs / w->num_paths : 1;
+    embedder_state *embedder = embedder_state_new(w->session->model, &w->segmenter, threads_per_file);
     for (;;) {
         pthread_mutex_lock(&p->lock);
         int i = p->next < w->num_paths ? p->next++ : -1;

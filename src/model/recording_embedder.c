@@ -6,6 +6,7 @@
 
 #include "vad.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +15,42 @@
  * BLAS's packing of the weights, which it repeats at every step. */
 enum { BATCH = 128, MAX_PREFIXES = BATCH * SEGMENTER_MAX_LENGTHS };
 
-struct embedder_state {
-    const autoencoder *model;
-    segmenter_options options;
+/* One thread's scratch for encoding batches of starts. */
+typedef struct {
     encoder_state *encoder;
-    int dim, vector_dim, max_frames;
     float *batch;       /* (max_frames, BATCH, dim) time-major frames */
     int *lengths;       /* (BATCH) frames of each sequence */
     int *prefixes;      /* (MAX_PREFIXES) the batch's window lengths, ascending, distinct */
     float *out;         /* (BATCH, max_frames, vector_dim): at most max_frames distinct lengths */
+} embed_worker;
+
+struct embedder_state {
+    const autoencoder *model;
+    segmenter_options options;
+    int dim, vector_dim, max_frames;
+    int num_workers;
+    embed_worker *workers; /* (num_workers) */
 };
 
-embedder_state *embedder_state_new(const autoencoder *model, const segmenter_options *options) {
+static void worker_release(embed_worker *w) {
+    encoder_state_free(w->encoder);
+    free(w->batch);
+    free(w->lengths);
+    free(w->prefixes);
+    free(w->out);
+}
+
+static int worker_build(embed_worker *w, const embedder_state *s) {
+    w->encoder = encoder_state_new(s->model, BATCH, s->max_frames);
+    w->batch = malloc(sizeof(float) * s->max_frames * BATCH * s->dim);
+    w->lengths = malloc(sizeof(int) * BATCH);
+    w->prefixes = malloc(sizeof(int) * MAX_PREFIXES);
+    w->out = malloc(sizeof(float) * BATCH * s->max_frames * s->vector_dim);
+    return w->encoder && w->batch && w->lengths && w->prefixes && w->out ? 0 : -1;
+}
+
+embedder_state *embedder_state_new(const autoencoder *model, const segmenter_options *options,
+                                   int num_threads) {
     embedder_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->model = model;
@@ -33,25 +58,25 @@ embedder_state *embedder_state_new(const autoencoder *model, const segmenter_opt
     s->dim = features_dim(autoencoder_feature_options(model));
     s->vector_dim = autoencoder_vector_dim(model);
     s->max_frames = segmenter_max_frames(options);
-    s->encoder = encoder_state_new(model, BATCH, s->max_frames);
-    s->batch = malloc(sizeof(float) * s->max_frames * BATCH * s->dim);
-    s->lengths = malloc(sizeof(int) * BATCH);
-    s->prefixes = malloc(sizeof(int) * MAX_PREFIXES);
-    s->out = malloc(sizeof(float) * BATCH * s->max_frames * s->vector_dim);
-    if (!s->encoder || !s->batch || !s->lengths || !s->prefixes || !s->out) {
-        embedder_state_free(s);
+    s->num_workers = num_threads > 1 ? num_threads : 1;
+    s->workers = calloc(s->num_workers, sizeof *s->workers);
+    if (!s->workers) {
+        free(s);
         return NULL;
+    }
+    for (int i = 0; i < s->num_workers; i++) {
+        if (worker_build(&s->workers[i], s) != 0) {
+            embedder_state_free(s);
+            return NULL;
+        }
     }
     return s;
 }
 
 void embedder_state_free(embedder_state *s) {
     if (!s) return;
-    encoder_state_free(s->encoder);
-    free(s->batch);
-    free(s->lengths);
-    free(s->prefixes);
-    free(s->out);
+    for (int i = 0; i < s->num_workers; i++) worker_release(&s->workers[i]);
+    free(s->workers);
     free(s);
 }
 
@@ -120,45 +145,117 @@ static int compare_ints(const void *a, const void *b) {
 /* Encodes starts[0..num) (num <= BATCH) and appends their windows. The
  * encoder reads every start's frames up to its longest window once and is
  * asked for its state at every window length any start of the batch wants. */
-static int encode_batch(embedder_state *s, const feature_matrix *frames, const segment_start *starts,
-                        int num, embedded_segments *out, long *capacity) {
+static int encode_batch(const embedder_state *s, embed_worker *w, const feature_matrix *frames,
+                        const segment_start *starts, int num, embedded_segments *out,
+                        long *capacity) {
     const feature_options *fo = autoencoder_feature_options(s->model);
     int T = 0, num_prefixes = 0;
     for (int b = 0; b < num; b++) {
-        s->lengths[b] = starts[b].length_frames[starts[b].num_lengths - 1];
-        if (s->lengths[b] > T) T = s->lengths[b];
-        for (int i = 0; i < starts[b].num_lengths; i++) s->prefixes[num_prefixes++] = starts[b].length_frames[i];
+        w->lengths[b] = starts[b].length_frames[starts[b].num_lengths - 1];
+        if (w->lengths[b] > T) T = w->lengths[b];
+        for (int i = 0; i < starts[b].num_lengths; i++) w->prefixes[num_prefixes++] = starts[b].length_frames[i];
     }
-    qsort(s->prefixes, num_prefixes, sizeof(int), compare_ints);
+    qsort(w->prefixes, num_prefixes, sizeof(int), compare_ints);
     int num_distinct = 0;
     for (int i = 0; i < num_prefixes; i++)
-        if (num_distinct == 0 || s->prefixes[i] != s->prefixes[num_distinct - 1])
-            s->prefixes[num_distinct++] = s->prefixes[i];
+        if (num_distinct == 0 || w->prefixes[i] != w->prefixes[num_distinct - 1])
+            w->prefixes[num_distinct++] = w->prefixes[i];
     /* (T, num, dim) time-major; steps past a sequence's length are masked. */
     for (int t = 0; t < T; t++)
         for (int b = 0; b < num; b++) {
-            float *dst = s->batch + ((size_t)t * num + b) * s->dim;
-            if (t < s->lengths[b])
+            float *dst = w->batch + ((size_t)t * num + b) * s->dim;
+            if (t < w->lengths[b])
                 memcpy(dst, frames->data + (starts[b].start_frame + t) * s->dim, sizeof(float) * s->dim);
             else
                 memset(dst, 0, sizeof(float) * s->dim);
         }
-    if (autoencoder_encode_prefixes(s->model, s->encoder, s->batch, s->lengths, T, num,
-                                    s->prefixes, num_distinct, s->out) != 0)
+    if (autoencoder_encode_prefixes(s->model, w->encoder, w->batch, w->lengths, T, num,
+                                    w->prefixes, num_distinct, w->out) != 0)
         return -1;
     for (int b = 0; b < num; b++) {
         long start = starts[b].start_frame;
         int p = 0;
         for (int i = 0; i < starts[b].num_lengths; i++) {
             int n = starts[b].length_frames[i];
-            while (s->prefixes[p] != n) p++; /* both ascending */
-            const float *v = s->out + ((size_t)b * num_distinct + p) * s->vector_dim;
+            while (w->prefixes[p] != n) p++; /* both ascending */
+            const float *v = w->out + ((size_t)b * num_distinct + p) * s->vector_dim;
             if (append_segment(out, capacity, s->vector_dim, embedder_frame_start_s(fo, start),
                                embedder_window_end_s(fo, start, n), v) != 0)
                 return -1;
         }
     }
     return 0;
+}
+
+/* One worker's share of a recording's starts. */
+typedef struct {
+    const embedder_state *s;
+    embed_worker *w;
+    const feature_matrix *frames;
+    const segment_start *starts;
+    long num_starts;
+    embedded_segments out;
+    int rc;
+} share;
+
+static void *encode_share(void *arg) {
+    share *sh = arg;
+    long capacity = 0;
+    sh->rc = 0;
+    for (long i = 0; i < sh->num_starts && sh->rc == 0; i += BATCH) {
+        int num = sh->num_starts - i < BATCH ? (int)(sh->num_starts - i) : BATCH;
+        sh->rc = encode_batch(sh->s, sh->w, sh->frames, sh->starts + i, num, &sh->out, &capacity);
+    }
+    return NULL;
+}
+
+/* Encodes the starts, split in contiguous shares over the workers (each in
+ * its own thread), and joins the shares in order, so the result is the same
+ * whatever the number of workers. Returns 0 or -1. */
+static int encode_starts(const embedder_state *s, const feature_matrix *frames,
+                         const segment_start *starts, long num_starts, embedded_segments *out) {
+    int num_shares = s->num_workers;
+    if (num_starts < (long)num_shares * BATCH) num_shares = (int)(num_starts / BATCH) + 1;
+    if (num_shares > s->num_workers) num_shares = s->num_workers;
+    share shares[num_shares];
+    pthread_t threads[num_shares];
+    int started[num_shares];
+    for (int t = 0; t < num_shares; t++) {
+        long begin = num_starts * t / num_shares, end = num_starts * (t + 1) / num_shares;
+        shares[t] = (share){s, &s->workers[t], frames, starts + begin, end - begin, {0}, 0};
+        started[t] = t > 0 && pthread_create(&threads[t], NULL, encode_share, &shares[t]) == 0;
+        if (t > 0 && !started[t]) encode_share(&shares[t]);
+    }
+    encode_share(&shares[0]);
+    for (int t = 1; t < num_shares; t++)
+        if (started[t]) pthread_join(threads[t], NULL);
+    int rc = 0;
+    long total = 0;
+    for (int t = 0; t < num_shares; t++) {
+        rc |= shares[t].rc;
+        total += shares[t].out.num_segments;
+    }
+    if (rc == 0 && num_shares == 1) {
+        *out = shares[0].out;
+        return 0;
+    }
+    if (rc == 0 && total > 0) {
+        out->spans_s = malloc(sizeof(float) * 2 * total);
+        out->vectors = malloc(sizeof(float) * s->vector_dim * total);
+        if (!out->spans_s || !out->vectors) rc = -1;
+    }
+    for (int t = 0; t < num_shares; t++) {
+        const embedded_segments *part = &shares[t].out;
+        if (rc == 0 && part->num_segments > 0) {
+            memcpy(out->spans_s + 2 * out->num_segments, part->spans_s,
+                   sizeof(float) * 2 * part->num_segments);
+            memcpy(out->vectors + out->num_segments * s->vector_dim, part->vectors,
+                   sizeof(float) * s->vector_dim * part->num_segments);
+            out->num_segments += part->num_segments;
+        }
+        embedded_segments_free(&shares[t].out);
+    }
+    return rc;
 }
 
 int embed_recording(embedder_state *s, const feature_matrix *frames, embedded_segments *out,
@@ -168,7 +265,6 @@ int embed_recording(embedder_state *s, const feature_matrix *frames, embedded_se
     vad_region *regions = NULL;
     segment_start *starts = NULL;
     unsigned char *is_speech = NULL;
-    long capacity = 0;
     int rc = -1;
     long num_regions = find_speech(frames, fo, &regions);
     if (num_regions < 0) goto out_of_memory;
@@ -182,12 +278,9 @@ int embed_recording(embedder_state *s, const feature_matrix *frames, embedded_se
         segmenter_starts(regions, num_regions, is_speech, frames->num_frames, &s->options, starts,
                          num_starts);
     }
-    for (long i = 0; i < num_starts; i += BATCH) {
-        int num = num_starts - i < BATCH ? (int)(num_starts - i) : BATCH;
-        if (encode_batch(s, frames, starts + i, num, out, &capacity) != 0) {
-            snprintf(err, err_len, "encoding failed (out of memory?)");
-            goto cleanup;
-        }
+    if (encode_starts(s, frames, starts, num_starts, out) != 0) {
+        snprintf(err, err_len, "encoding failed (out of memory?)");
+        goto cleanup;
     }
     rc = 0;
     goto cleanup;

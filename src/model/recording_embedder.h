@@ -18,10 +18,13 @@ typedef struct {
 /* Finds the speech in frames (normalised model frames with their log
  * energies), cuts it into windows and encodes them in batches; windows that
  * share a start share one encoder pass. state must come from
- * embedder_state_new. Returns 0, or -1 with err filled. A recording without
- * speech gives 0 segments, not an error. */
+ * embedder_state_new, whose num_threads threads share a long recording's
+ * windows (the result does not depend on their number). Returns 0, or -1
+ * with err filled. A recording without speech gives 0 segments, not an
+ * error. One state serves one call at a time. */
 typedef struct embedder_state embedder_state;
-embedder_state *embedder_state_new(const autoencoder *model, const segmenter_options *options);
+embedder_state *embedder_state_new(const autoencoder *model, const segmenter_options *options,
+                                   int num_threads);
 void embedder_state_free(embedder_state *state);
 int embed_recording(embedder_state *state, const feature_matrix *frames, embedded_segments *out,
                     char *err, int err_len);
