@@ -32,6 +32,13 @@ void cli_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
  * the data folder. Returns a static string. */
 const char *cli_default_model_path(void);
 
+/* The file name of path without folder and extension ("a/b.wav" -> "b"),
+ * the name queries and recordings go by in truth files and reports. */
+void cli_base_name(const char *path, char *name, int len);
+
+/* Monotonic clock in seconds, for progress and timings. */
+double cli_now_s(void);
+
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void cli_json_string(FILE *out, const char *s);
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int cli_quiet = 0;
 
@@ -88,4 +89,17 @@ int cli_parse_float(const char *command, const char *option, const char *value, 
     }
     *out = v;
     return 0;
+}
+
+void cli_base_name(const char *path, char *name, int len) {
+    const char *base = strrchr(path, '/');
+    snprintf(name, len, "%s", base ? base + 1 : path);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name) *dot = '\0';
+}
+
+double cli_now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }

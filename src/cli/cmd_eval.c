@@ -31,16 +31,6 @@ static const char *const help =
     "  -q, --quiet    no notes on stderr\n"
     "  -h, --help     this help\n";
 
-/* The name of a path: no folder, no extension. Returns a static buffer. */
-static const char *name_of(const char *path) {
-    static char name[1024];
-    const char *base = strrchr(path, '/');
-    snprintf(name, sizeof name, "%s", base ? base + 1 : path);
-    char *dot = strrchr(name, '.');
-    if (dot && dot != name) *dot = '\0';
-    return name;
-}
-
 typedef struct {
     char *query, *doc;
     int has_times;
@@ -114,12 +104,15 @@ static void score_hits(const truth_pair *truth, int num_truth, const char *query
         if (!t->has_times || strcmp(t->query, query)) continue;
         int found = 0;
         for (int h = 0; h < num_hits; h++) {
-            if (!strcmp(name_of(hits[h].path), t->doc) && covers(&hits[h], t)) found = 1;
+            char doc[1024];
+            cli_base_name(hits[h].path, doc, sizeof doc);
+            if (!strcmp(doc, t->doc) && covers(&hits[h], t)) found = 1;
         }
         *num_found += found;
     }
     for (int h = 0; h < num_hits; h++) {
-        const char *doc = name_of(hits[h].path);
+        char doc[1024];
+        cli_base_name(hits[h].path, doc, sizeof doc);
         int right = 0;
         for (int i = 0; i < num_truth && !right; i++) {
             const truth_pair *t = &truth[i];
@@ -179,7 +172,7 @@ int cmd_eval(int argc, char **argv) {
     int num_queries = 0, num_failed = 0;
     for (int i = optind; i < argc; i++) {
         char query[1024];
-        snprintf(query, sizeof query, "%s", name_of(argv[i]));
+        cli_base_name(argv[i], query, sizeof query);
         int num_relevant, num_occurrences;
         count_truth(truth, num_truth, query, &num_relevant, &num_occurrences);
         if (num_relevant == 0) {
@@ -209,7 +202,8 @@ int cmd_eval(int argc, char **argv) {
         double ap = 0;
         int found = 0, in_n = 0, in_5 = 0;
         for (int r = 0; r < num_hits; r++) {
-            const char *doc = name_of(hits[r].path);
+            char doc[1024];
+            cli_base_name(hits[r].path, doc, sizeof doc);
             if (run) fprintf(run, "%s\t%s\t%.5f\n", query, doc, hits[r].score);
             if (!is_relevant(truth, num_truth, query, doc)) continue;
             found++;

@@ -31,15 +31,6 @@ static const char *const help =
 
 typedef enum { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_TSV, OUTPUT_STDLIST } output_format;
 
-/* The query's name: file name without folder and extension. */
-static void query_name(const char *path, char *name, int len) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    snprintf(name, len, "%s", base);
-    char *dot = strrchr(name, '.');
-    if (dot && dot != name) *dot = '\0';
-}
-
 static void xml_attribute(FILE *out, const char *s) {
     for (; *s; s++) {
         switch (*s) {
@@ -55,7 +46,7 @@ static void xml_attribute(FILE *out, const char *s) {
 static void print_hits(output_format format, const char *query_path, const index_hit *hits,
                        int num_hits, double decision) {
     char name[1024], file_id[1024];
-    query_name(query_path, name, sizeof name);
+    cli_base_name(query_path, name, sizeof name);
     if (format == OUTPUT_STDLIST) {
         fputs("<detected_termlist termid=\"", stdout);
         xml_attribute(stdout, name);
@@ -83,7 +74,7 @@ static void print_hits(output_format format, const char *query_path, const index
                    h->score);
             break;
         case OUTPUT_STDLIST:
-            query_name(h->path, file_id, sizeof file_id);
+            cli_base_name(h->path, file_id, sizeof file_id);
             fputs("  <term file=\"", stdout);
             xml_attribute(stdout, file_id);
             printf("\" channel=\"1\" tbeg=\"%.2f\" dur=\"%.2f\" score=\"%.4f\" decision=\"%s\"/>\n",

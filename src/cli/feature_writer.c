@@ -3,6 +3,8 @@
  * byte (4) and a little-endian int32, then the floats row by row. */
 #include "feature_writer.h"
 
+#include "cli.h"
+
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
@@ -64,12 +66,8 @@ int feature_write(FILE *out, feature_format format, const char *key, const float
 }
 
 void feature_key_from_path(const char *path, char *key, int key_len) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-    if (len > key_len - 1) len = key_len - 1;
-    for (int i = 0; i < len; i++) key[i] = isspace((unsigned char)base[i]) ? '_' : base[i];
-    key[len] = '\0';
-    if (len == 0) snprintf(key, key_len, "utt");
+    cli_base_name(path, key, key_len);
+    for (char *c = key; *c; c++)
+        if (isspace((unsigned char)*c)) *c = '_';
+    if (!*key) snprintf(key, key_len, "utt");
 }

@@ -22,17 +22,11 @@ typedef struct {
     pthread_mutex_t lock;  /* guards next, w's counts and the index */
 } pool;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 /* Progress line on a terminal: files, audio hours, speed. Called under lock. */
 static void show_progress(const pool *p) {
     const index_workers *w = p->w;
     if (cli_quiet || !isatty(STDERR_FILENO)) return;
-    double elapsed = now_s() - p->start_time;
+    double elapsed = cli_now_s() - p->start_time;
     int done = w->num_embedded + w->num_skipped + w->num_failed;
     fprintf(stderr, "\r[%d/%d files] %s %.2f h of audio, %.0fx real time, %d failed   ", done,
             w->num_paths, w->verb, w->audio_s / 3600.0, elapsed > 0 ? w->audio_s / elapsed : 0.0,
@@ -163,7 +157,7 @@ int index_workers_run(index_workers *w) {
     pthread_t *threads = calloc(num_threads, sizeof *threads);
     if (!threads) return -1;
     pthread_mutex_init(&p.lock, NULL);
-    p.start_time = now_s();
+    p.start_time = cli_now_s();
     int num_started = 0;
     while (num_started < num_threads &&
            pthread_create(&threads[num_started], NULL, worker, &p) == 0)
@@ -172,7 +166,7 @@ int index_workers_run(index_workers *w) {
     for (int t = 0; t < num_started; t++) pthread_join(threads[t], NULL);
     free(threads);
     pthread_mutex_destroy(&p.lock);
-    w->elapsed_s = now_s() - p.start_time;
+    w->elapsed_s = cli_now_s() - p.start_time;
     if (!cli_quiet && isatty(STDERR_FILENO) && w->num_paths > 0) fputc('\n', stderr);
     return 0;
 }

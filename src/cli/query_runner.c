@@ -1,17 +1,13 @@
 /* Query runner (see query_runner.h). */
 #include "query_runner.h"
 
+#include "cli.h"
+
 #include "recording_embedder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 /* A query's matrix products are tiny: BLAS threads would only add latency. */
 void openblas_set_num_threads(int num_threads);
@@ -21,7 +17,7 @@ int query_runner_open(query_runner *r, const char *db_path, const char *model_pa
     r->matrix = NULL;
     openblas_set_num_threads(1);
     if (index_session_open(&r->session, db_path, model_path, 0, err, err_len) != 0) return -1;
-    double t0 = now_s();
+    double t0 = cli_now_s();
     char load_err[512];
     if (index_load_vectors(r->session.db, r->session.model_id, 0, &r->matrix, load_err,
                            sizeof load_err) != 0) {
@@ -29,7 +25,7 @@ int query_runner_open(query_runner *r, const char *db_path, const char *model_pa
         index_session_close(&r->session);
         return -1;
     }
-    r->load_s = now_s() - t0;
+    r->load_s = cli_now_s() - t0;
     if (r->matrix->num_rows == 0) {
         snprintf(err, err_len, "%s: the index holds no segments (nothing indexed, or only silence)",
                  db_path);
