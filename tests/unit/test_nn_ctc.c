@@ -1,0 +1,212 @@
+/* CTC loss: small cases worked out by hand, every case against a brute-force
+ * sum over all alignments, the gradient with respect to the logits against
+ * central finite differences (through log-softmax, over a batch of unequal
+ * lengths), and label sequences that cannot fit their frames. */
+#include "ctc.h"
+#include "test_util.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { BLANK = 0 };
+
+/* Probabilities of a (T, C) table as log-probabilities, one sequence. */
+static void table_log(float *lp, const double *p, int n) {
+    for (int k = 0; k < n; k++)
+        lp[k] = (float)log(p[k]);
+}
+
+START_TEST(test_ctc_hand_cases) {
+    /* T = 2 frames over classes {blank, a, b}. */
+    const double p[6] = {0.5, 0.3, 0.2, /* t = 0 */ 0.1, 0.6, 0.3 /* t = 1 */};
+    float lp[6];
+    table_log(lp, p, 6);
+    int a[] = {1}, aa[] = {1, 1}, ab[] = {1, 2};
+    /* "a": a a, a -, - a */
+    double want_a = p[1] * p[4] + p[1] * p[3] + p[0] * p[4];
+    ck_assert_double_eq_tol(ctc_loss(lp, 2, 3, 3, a, 1, BLANK, NULL, 1), -log(want_a), 1e-6);
+    /* "ab": only a b */
+    ck_assert_double_eq_tol(ctc_loss(lp, 2, 3, 3, ab, 2, BLANK, NULL, 1), -log(p[1] * p[5]),
+                            1e-6);
+    /* "aa" needs a blank between the two a's: 3 frames, impossible in 2 */
+    ck_assert(isinf(ctc_loss(lp, 2, 3, 3, aa, 2, BLANK, NULL, 1)));
+    /* empty label: blank blank */
+    ck_assert_double_eq_tol(ctc_loss(lp, 2, 3, 3, a, 0, BLANK, NULL, 1), -log(p[0] * p[3]), 1e-6);
+    /* one frame, "a" */
+    ck_assert_double_eq_tol(ctc_loss(lp, 1, 3, 3, a, 1, BLANK, NULL, 1), -log(p[1]), 1e-6);
+    /* labels out of range or blank are refused */
+    int bad[] = {3}, blank_label[] = {0};
+    ck_assert(isnan(ctc_loss(lp, 2, 3, 3, bad, 1, BLANK, NULL, 1)));
+    ck_assert(isnan(ctc_loss(lp, 2, 3, 3, blank_label, 1, BLANK, NULL, 1)));
+}
+END_TEST
+
+/* Collapses an alignment (repeats merged, blanks dropped); returns its length. */
+static int collapse(const int *path, int T, int *out) {
+    int n = 0, prev = -1;
+    for (int t = 0; t < T; t++) {
+        if (path[t] != prev && path[t] != BLANK)
+            out[n++] = path[t];
+        prev = path[t];
+    }
+    return n;
+}
+
+/* -log of the sum over all C^T alignments that collapse to labels. */
+static double brute_force_loss(const float *lp, int T, int C, const int *labels, int L) {
+    int path[8], out[8];
+    long total = 1;
+    for (int t = 0; t < T; t++)
+        total *= C;
+    double sum = 0.0;
+    for (long code = 0; code < total; code++) {
+        long c = code;
+        double logp = 0.0;
+        for (int t = 0; t < T; t++, c /= C) {
+            path[t] = (int)(c % C);
+            logp += lp[t * C + path[t]];
+        }
+        int n = collapse(path, T, out);
+        if (n == L && memcmp(out, labels, sizeof(int) * L) == 0)
+            sum += exp(logp);
+    }
+    return -log(sum);
+}
+
+START_TEST(test_ctc_matches_brute_force) {
+    enum { T = 6, C = 4 };
+    uint64_t rng = 7;
+    float logits[T * C], lp[T * C];
+    for (int k = 0; k < T * C; k++)
+        logits[k] = 2.0f * test_random_uniform(&rng);
+    nn_log_softmax(lp, logits, T, C);
+    const int cases[][4] = {{1, 2, 3, 0}, {1, 1, 0, 0}, {2, 2, 2, 0}, {3, 1, 3, 1}, {1, 0, 0, 0}};
+    const int lengths[] = {3, 2, 3, 4, 1};
+    for (int i = 0; i < 5; i++) {
+        double got = ctc_loss(lp, T, C, C, cases[i], lengths[i], BLANK, NULL, 1);
+        double want = brute_force_loss(lp, T, C, cases[i], lengths[i]);
+        ck_assert_msg(fabs(got - want) < 1e-5, "case %d: %g vs brute force %g", i, got, want);
+    }
+    /* three repeats need 5 frames: 5 fit (just), 4 do not */
+    const int aaa[] = {2, 2, 2};
+    ck_assert(isfinite(ctc_loss(lp, 5, C, C, aaa, 3, BLANK, NULL, 1)));
+    ck_assert(isinf(ctc_loss(lp, 4, C, C, aaa, 3, BLANK, NULL, 1)));
+}
+END_TEST
+
+enum { GT = 7, GB = 3, GC = 5 };
+
+typedef struct {
+    float logits[GT * GB * GC];
+    int input_lengths[GB];
+    int labels[8], offsets[GB], label_lengths[GB];
+    float weights[GB];
+} batch_case;
+
+static double batch_loss(const batch_case *c, float *d_logits) {
+    float lp[GT * GB * GC];
+    double losses[GB];
+    nn_log_softmax(lp, c->logits, GT * GB, GC);
+    ctc_loss_batch(lp, GT, GB, GC, c->input_lengths, c->labels, c->offsets, c->label_lengths,
+                   BLANK, c->weights, losses, d_logits);
+    double sum = 0.0;
+    for (int b = 0; b < GB; b++)
+        if (isfinite(losses[b]))
+            sum += c->weights[b] * losses[b];
+    return sum;
+}
+
+static batch_case make_batch_case(uint64_t seed) {
+    batch_case c;
+    uint64_t rng = seed;
+    for (int k = 0; k < GT * GB * GC; k++)
+        c.logits[k] = 1.5f * test_random_uniform(&rng);
+    const int labels[] = {1, 2, 2, /* seq 0: repeat */ 3, 4, /* seq 1 */ 4, 1, 4 /* seq 2 */};
+    memcpy(c.labels, labels, sizeof labels);
+    const int offsets[] = {0, 3, 5}, label_lengths[] = {3, 2, 3}, input_lengths[] = {7, 4, 6};
+    const float weights[] = {1.0f, 0.5f, 2.0f};
+    memcpy(c.offsets, offsets, sizeof offsets);
+    memcpy(c.label_lengths, label_lengths, sizeof label_lengths);
+    memcpy(c.input_lengths, input_lengths, sizeof input_lengths);
+    memcpy(c.weights, weights, sizeof weights);
+    return c;
+}
+
+START_TEST(test_ctc_gradient_matches_finite_differences) {
+    batch_case c = make_batch_case(11);
+    float grad[GT * GB * GC] = {0};
+    batch_loss(&c, grad);
+    const float eps = 1e-2f;
+    double worst = 0.0;
+    for (int k = 0; k < GT * GB * GC; k++) {
+        float saved = c.logits[k];
+        c.logits[k] = saved + eps;
+        double plus = batch_loss(&c, NULL);
+        c.logits[k] = saved - eps;
+        double minus = batch_loss(&c, NULL);
+        c.logits[k] = saved;
+        double numeric = (plus - minus) / (2.0 * eps);
+        double err = fabs(numeric - grad[k]);
+        if (err > worst)
+            worst = err;
+        ck_assert_msg(err <= 5e-4 + 5e-3 * fmax(fabs(numeric), fabs(grad[k])),
+                      "logit %d: analytic %g numeric %g", k, grad[k], numeric);
+    }
+    /* frames past a sequence's length get no gradient */
+    for (int t = 0; t < GT; t++)
+        for (int b = 0; b < GB; b++)
+            if (t >= c.input_lengths[b])
+                for (int k = 0; k < GC; k++)
+                    ck_assert_float_eq(grad[(t * GB + b) * GC + k], 0.0f);
+}
+END_TEST
+
+START_TEST(test_ctc_impossible_label_is_infinite_with_finite_gradient) {
+    batch_case c = make_batch_case(5);
+    c.input_lengths[1] = 1; /* two labels in one frame: impossible */
+    float lp[GT * GB * GC], grad[GT * GB * GC] = {0};
+    double losses[GB];
+    nn_log_softmax(lp, c.logits, GT * GB, GC);
+    int finite = ctc_loss_batch(lp, GT, GB, GC, c.input_lengths, c.labels, c.offsets,
+                                c.label_lengths, BLANK, c.weights, losses, grad);
+    ck_assert_int_eq(finite, 2);
+    ck_assert(isinf(losses[1]) && losses[1] > 0);
+    ck_assert(isfinite(losses[0]) && isfinite(losses[2]));
+    for (int k = 0; k < GT * GB * GC; k++)
+        ck_assert_msg(isfinite(grad[k]), "gradient %d is %g", k, grad[k]);
+    for (int t = 0; t < GT; t++)
+        for (int k = 0; k < GC; k++)
+            ck_assert_float_eq(grad[(t * GB + 1) * GC + k], 0.0f);
+    /* zero frames with labels: infinite too */
+    ck_assert(isinf(ctc_loss(lp, 0, GC, GC, c.labels, 1, BLANK, grad, 1)));
+}
+END_TEST
+
+START_TEST(test_log_softmax_is_stable) {
+    float in[6] = {1000.0f, 999.0f, -1000.0f, 0.0f, 0.0f, 0.0f}, out[6];
+    nn_log_softmax(out, in, 2, 3);
+    for (int n = 0; n < 2; n++) {
+        double sum = 0.0;
+        for (int k = 0; k < 3; k++) {
+            ck_assert(isfinite(out[n * 3 + k]) || out[n * 3 + k] == -INFINITY);
+            sum += exp(out[n * 3 + k]);
+        }
+        ck_assert_double_eq_tol(sum, 1.0, 1e-6);
+    }
+    ck_assert_float_eq_tol(out[3], (float)-log(3.0), 1e-6f);
+}
+END_TEST
+
+static Suite *ctc_suite(void) {
+    Suite *suite = suite_create("nn_ctc");
+    TCase *tc = tcase_create("ctc");
+    tcase_add_test(tc, test_ctc_hand_cases);
+    tcase_add_test(tc, test_ctc_matches_brute_force);
+    tcase_add_test(tc, test_ctc_gradient_matches_finite_differences);
+    tcase_add_test(tc, test_ctc_impossible_label_is_infinite_with_finite_gradient);
+    tcase_add_test(tc, test_log_softmax_is_stable);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void) { return test_run_suite(ctc_suite()); }
