@@ -3,6 +3,7 @@
  * central finite differences (through log-softmax, over a batch of unequal
  * lengths), and label sequences that cannot fit their frames. */
 #include "ctc.h"
+#include "ctc_decode.h"
 #include "test_util.h"
 #include <math.h>
 #include <stdlib.h>
@@ -197,6 +198,84 @@ START_TEST(test_log_softmax_is_stable) {
 }
 END_TEST
 
+
+START_TEST(test_greedy_decoding_merges_repeats_and_drops_blanks) {
+    /* best per frame: a a - a b b -  ->  "a a b" (the blank splits the a's) */
+    const int best[] = {1, 1, 0, 1, 2, 2, 0};
+    float lp[7 * 3];
+    for (int t = 0; t < 7; t++)
+        for (int k = 0; k < 3; k++)
+            lp[t * 3 + k] = k == best[t] ? logf(0.8f) : logf(0.1f);
+    ctc_token out[7];
+    int n = ctc_decode_greedy(lp, 7, 3, BLANK, out);
+    ck_assert_int_eq(n, 3);
+    const ctc_token want[] = {{1, 0}, {1, 3}, {2, 4}};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(out[i].label, want[i].label);
+        ck_assert_int_eq(out[i].frame, want[i].frame);
+    }
+}
+END_TEST
+
+START_TEST(test_beam_search_sums_alignments) {
+    /* two frames, p(blank) = 0.6, p(a) = 0.4: the best path is blank blank
+     * ("", 0.36) but "a" has a a, a -, - a = 0.64 in all */
+    const float lp[4] = {logf(0.6f), logf(0.4f), logf(0.6f), logf(0.4f)};
+    ctc_token out[2];
+    ck_assert_int_eq(ctc_decode_greedy(lp, 2, 2, BLANK, out), 0);
+    double log_prob;
+    int n = ctc_decode_beam(lp, 2, 2, BLANK, 4, 20.0f, out, &log_prob);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(out[0].label, 1);
+    ck_assert_int_eq(out[0].frame, 0);
+    ck_assert_double_eq_tol(log_prob, log(0.64), 1e-6);
+    ck_assert_int_eq(ctc_decode_beam(lp, 2, 2, BLANK, 0, 20.0f, out, NULL), -1);
+}
+END_TEST
+
+/* Next label sequence of length L over classes 1..C-1 (odometer); 0 at the end. */
+static int next_labels(int *labels, int L, int C) {
+    for (int i = L - 1; i >= 0; i--) {
+        if (++labels[i] < C)
+            return 1;
+        labels[i] = 1;
+    }
+    return 0;
+}
+
+START_TEST(test_wide_beam_finds_most_probable_labelling) {
+    enum { T = 5, C = 3 };
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        uint64_t rng = seed;
+        float logits[T * C], lp[T * C];
+        for (int k = 0; k < T * C; k++)
+            logits[k] = 3.0f * test_random_uniform(&rng);
+        nn_log_softmax(lp, logits, T, C);
+        double best = INFINITY;
+        for (int L = 0; L <= T; L++) {
+            int labels[T];
+            for (int i = 0; i < L; i++)
+                labels[i] = 1;
+            do {
+                double loss = ctc_loss(lp, T, C, C, labels, L, BLANK, NULL, 1);
+                if (loss < best)
+                    best = loss;
+            } while (L > 0 && next_labels(labels, L, C));
+        }
+        ctc_token out[T];
+        double log_prob;
+        int n = ctc_decode_beam(lp, T, C, BLANK, 64, 100.0f, out, &log_prob);
+        ck_assert_int_ge(n, 0);
+        ck_assert_msg(fabs(-log_prob - best) < 1e-5, "seed %d: beam %g, best labelling %g",
+                      (int)seed, -log_prob, best);
+        int labels[T];
+        for (int i = 0; i < n; i++)
+            labels[i] = out[i].label;
+        ck_assert_double_eq_tol(ctc_loss(lp, T, C, C, labels, n, BLANK, NULL, 1), -log_prob, 1e-5);
+    }
+}
+END_TEST
+
 static Suite *ctc_suite(void) {
     Suite *suite = suite_create("nn_ctc");
     TCase *tc = tcase_create("ctc");
@@ -205,6 +284,9 @@ static Suite *ctc_suite(void) {
     tcase_add_test(tc, test_ctc_gradient_matches_finite_differences);
     tcase_add_test(tc, test_ctc_impossible_label_is_infinite_with_finite_gradient);
     tcase_add_test(tc, test_log_softmax_is_stable);
+    tcase_add_test(tc, test_greedy_decoding_merges_repeats_and_drops_blanks);
+    tcase_add_test(tc, test_beam_search_sums_alignments);
+    tcase_add_test(tc, test_wide_beam_finds_most_probable_labelling);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -1,0 +1,168 @@
+/* CTC decoders.  The beam search keeps its prefixes in a trie: a prefix is a
+ * node (its last label and a parent), so two hypotheses are the same prefix
+ * exactly when they are the same node and merging needs no string compares.
+ * Each node carries the probabilities of its prefix at the previous frame
+ * (ending in blank / in its last label) and the sums being built for the
+ * current frame. */
+#include "ctc_decode.h"
+#include <math.h>
+#include <stdlib.h>
+
+int ctc_decode_greedy(const float *log_probs, int T, int C, int blank, ctc_token *out) {
+    int n = 0, prev = blank;
+    for (int t = 0; t < T; t++) {
+        const float *lp = log_probs + (size_t)t * C;
+        int best = 0;
+        for (int k = 1; k < C; k++)
+            if (lp[k] > lp[best])
+                best = k;
+        if (best != blank && best != prev)
+            out[n++] = (ctc_token){best, t};
+        prev = best;
+    }
+    return n;
+}
+
+static double log_add(double a, double b) {
+    if (a == -INFINITY)
+        return b;
+    if (b == -INFINITY)
+        return a;
+    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
+typedef struct {
+    int parent, label, frame, depth;
+    int first_child, next_sibling; /* children as a linked list: C is small */
+    double p_blank, p_label;       /* at the previous frame (in the beam) */
+    double next_blank, next_label; /* being summed for the current frame */
+    int touched_at;                /* frame of next_*; -1 never */
+} trie_node;
+
+typedef struct {
+    trie_node *nodes;
+    int num, cap;
+} trie;
+
+static int trie_add(trie *tr, int parent, int label, int frame) {
+    if (tr->num == tr->cap) {
+        int cap = tr->cap ? 2 * tr->cap : 1024;
+        trie_node *grown = realloc(tr->nodes, sizeof *grown * cap);
+        if (!grown)
+            return -1;
+        tr->nodes = grown, tr->cap = cap;
+    }
+    int id = tr->num++;
+    trie_node *n = &tr->nodes[id];
+    *n = (trie_node){.parent = parent, .label = label, .frame = frame, .first_child = -1,
+                     .next_sibling = -1, .p_blank = -INFINITY, .p_label = -INFINITY,
+                     .next_blank = -INFINITY, .next_label = -INFINITY, .touched_at = -1};
+    if (parent >= 0) {
+        n->depth = tr->nodes[parent].depth + 1;
+        n->next_sibling = tr->nodes[parent].first_child;
+        tr->nodes[parent].first_child = id;
+    }
+    return id;
+}
+
+/* The child of parent for label, created (first emitted at frame) when new. */
+static int trie_child(trie *tr, int parent, int label, int frame) {
+    for (int c = tr->nodes[parent].first_child; c >= 0; c = tr->nodes[c].next_sibling)
+        if (tr->nodes[c].label == label)
+            return c;
+    return trie_add(tr, parent, label, frame);
+}
+
+/* Adds probability to a node's sums for frame t, listing it once in touched. */
+static void touch(trie *tr, int id, int t, int *touched, int *num_touched) {
+    trie_node *n = &tr->nodes[id];
+    if (n->touched_at != t) {
+        n->touched_at = t;
+        n->next_blank = n->next_label = -INFINITY;
+        touched[(*num_touched)++] = id;
+    }
+}
+
+static double total(const trie_node *n) { return log_add(n->p_blank, n->p_label); }
+
+int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_width, float prune,
+                    ctc_token *out, double *log_prob) {
+    if (beam_width < 1)
+        return -1;
+    trie tr = {0};
+    int *beam = malloc(sizeof(int) * (size_t)beam_width);
+    int *touched = malloc(sizeof(int) * (size_t)beam_width * (C + 1));
+    int num_beam = 1, result = -1;
+    if (!beam || !touched || trie_add(&tr, -1, blank, 0) != 0)
+        goto cleanup;
+    tr.nodes[0].p_blank = 0.0; /* the empty prefix, probability 1 */
+    beam[0] = 0;
+    for (int t = 0; t < T; t++) {
+        const float *lp = log_probs + (size_t)t * C;
+        int num_touched = 0;
+        for (int i = 0; i < num_beam; i++) {
+            int id = beam[i];
+            double p_b = tr.nodes[id].p_blank, p_l = tr.nodes[id].p_label;
+            double p_all = log_add(p_b, p_l);
+            // stay: a blank, or the last label repeated (merged into it)
+            touch(&tr, id, t, touched, &num_touched);
+            trie_node *n = &tr.nodes[id];
+            n->next_blank = log_add(n->next_blank, p_all + lp[blank]);
+            if (id != 0)
+                n->next_label = log_add(n->next_label, p_l + lp[n->label]);
+            // extend by one label; the same label again needs a blank between
+            for (int k = 0; k < C; k++) {
+                if (k == blank || lp[k] < -prune)
+                    continue;
+                int parent_label = tr.nodes[id].label;
+                int child = trie_child(&tr, id, k, t);
+                if (child < 0)
+                    goto cleanup;
+                trie_node *c = &tr.nodes[child];
+                if (c->touched_at != t && c->p_blank == -INFINITY && c->p_label == -INFINITY)
+                    c->frame = t; /* (re)enters the beam now: its emission starts here */
+                touch(&tr, child, t, touched, &num_touched);
+                double from = (id != 0 && k == parent_label) ? p_b : p_all;
+                c->next_label = log_add(c->next_label, from + lp[k]);
+            }
+        }
+        // previous frame's probabilities are consumed; keep the best beam_width
+        for (int i = 0; i < num_beam; i++)
+            tr.nodes[beam[i]].p_blank = tr.nodes[beam[i]].p_label = -INFINITY;
+        num_beam = 0;
+        for (int i = 0; i < num_touched; i++) {
+            trie_node *n = &tr.nodes[touched[i]];
+            double score = log_add(n->next_blank, n->next_label);
+            int pos = num_beam < beam_width ? num_beam++ : beam_width;
+            if (pos == beam_width) {
+                const trie_node *worst = &tr.nodes[beam[beam_width - 1]];
+                if (score <= log_add(worst->next_blank, worst->next_label))
+                    continue;
+                pos = beam_width - 1;
+            }
+            while (pos > 0) { /* insertion into the sorted beam */
+                const trie_node *above = &tr.nodes[beam[pos - 1]];
+                if (log_add(above->next_blank, above->next_label) >= score)
+                    break;
+                beam[pos] = beam[pos - 1];
+                pos--;
+            }
+            beam[pos] = touched[i];
+        }
+        for (int i = 0; i < num_beam; i++) {
+            trie_node *n = &tr.nodes[beam[i]];
+            n->p_blank = n->next_blank, n->p_label = n->next_label;
+        }
+    }
+    int best = beam[0];
+    if (log_prob)
+        *log_prob = total(&tr.nodes[best]);
+    result = tr.nodes[best].depth;
+    for (int id = best, i = result - 1; id > 0; id = tr.nodes[id].parent, i--)
+        out[i] = (ctc_token){tr.nodes[id].label, tr.nodes[id].frame};
+cleanup:
+    free(tr.nodes);
+    free(beam);
+    free(touched);
+    return result;
+}
