@@ -3,6 +3,7 @@
  * autoencoder.h for the architecture.  Shapes: D input_dim, H hidden_size,
  * L num_layers, V vector_dim, B batch, T steps. */
 #include "autoencoder.h"
+#include "ctc.h"
 #include "linear.h"
 #include "loss.h"
 #include "lstm.h"
@@ -21,6 +22,7 @@ struct autoencoder {
     int proj;               /* proj.W (2H -> V), b follows */
     int init;               /* dec_init.W (V -> 2LH), b follows */
     int out;                /* out.W (H -> D), b follows */
+    int ctc;                /* ctc.W (H -> C), b follows; -1 without a head */
     feature_options fopts;
     feature_stats stats;
     char hash[17];
@@ -49,6 +51,9 @@ int autoencoder_config_check(const autoencoder_config *c, char *err, int err_len
     else if (c->decoder_input != AE_DECODER_PREVIOUS && c->decoder_input != AE_DECODER_ZERO)
         snprintf(err, err_len, "decoder_input %d is neither 0 (previous frame) nor 1 (zero)",
                  c->decoder_input);
+    else if (c->ctc_classes != 0 && (c->ctc_classes < 2 || c->ctc_classes > 256))
+        snprintf(err, err_len, "ctc_classes %d is neither 0 (no head) nor in 2..256",
+                 c->ctc_classes);
     else
         return 0;
     return -1;
@@ -81,6 +86,9 @@ autoencoder *autoencoder_new(const autoencoder_config *config, uint64_t seed, ch
         ok &= (m->dec[l] = lstm_params_add(p, name, l == 0 ? D : H, H)) >= 0;
     }
     ok &= (m->out = linear_params_add(p, "out", H, D)) >= 0;
+    m->ctc = -1;
+    if (config->ctc_classes > 0)
+        ok &= (m->ctc = linear_params_add(p, "ctc", H, config->ctc_classes)) >= 0;
     if (!ok || nn_params_alloc(p) != 0) {
         snprintf(err, err_len, "out of memory");
         autoencoder_free(m);
@@ -111,6 +119,8 @@ model_file *autoencoder_to_file(const autoencoder *m) {
     rc |= model_file_add_scalar(f, "ae.num_layers", (float)m->cfg.num_layers);
     rc |= model_file_add_scalar(f, "ae.vector_dim", (float)m->cfg.vector_dim);
     rc |= model_file_add_scalar(f, "ae.decoder_input", (float)m->cfg.decoder_input);
+    if (m->cfg.ctc_classes > 0)
+        rc |= model_file_add_scalar(f, "ae.ctc_classes", (float)m->cfg.ctc_classes);
     for (int i = 0; i < m->params.num_tensors && rc == 0; i++) {
         const NnTensor *t = &m->params.tensors[i];
         uint32_t dims[2] = {(uint32_t)t->num_rows, (uint32_t)t->num_cols};
@@ -151,6 +161,10 @@ autoencoder *autoencoder_from_file(const model_file *f, char *err, int err_len) 
     c.decoder_input = AE_DECODER_PREVIOUS;
     if (model_file_find(f, "ae.decoder_input") &&
         read_int_scalar(f, "ae.decoder_input", &c.decoder_input, err, err_len) != 0)
+        return NULL;
+    c.ctc_classes = 0;
+    if (model_file_find(f, "ae.ctc_classes") &&
+        read_int_scalar(f, "ae.ctc_classes", &c.ctc_classes, err, err_len) != 0)
         return NULL;
     if (autoencoder_config_check(&c, sub, sizeof sub) != 0) {
         snprintf(err, err_len, "bad model architecture: %s", sub);
@@ -290,15 +304,19 @@ void encoder_state_free(encoder_state *s) {
     free(s);
 }
 
-int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const float *frames,
-                                const int *lengths, int T, int B, const int *prefix_lengths,
-                                int num_prefixes, float *out) {
+/* The encoder's one pass over a batch (autoencoder_encode_prefixes'
+ * contract), which also writes the CTC head's logits (T, B, C) of every
+ * step up to the longest sequence when logits is not NULL. */
+static int encode_pass(const autoencoder *m, encoder_state *s, const float *frames,
+                       const int *lengths, int T, int B, const int *prefix_lengths,
+                       int num_prefixes, float *out, float *logits) {
     if (B < 1 || B > s->max_batch || T < 0 || T > s->max_frames || num_prefixes < 0 ||
-        num_prefixes > s->max_frames)
+        num_prefixes > s->max_frames || (logits && m->ctc < 0))
         return -1;
     const int D = m->cfg.input_dim, H = m->cfg.hidden_size, L = m->cfg.num_layers,
-              V = m->cfg.vector_dim, G = 4 * H, P = num_prefixes;
-    memset(out, 0, sizeof(float) * (size_t)B * P * V);
+              V = m->cfg.vector_dim, G = 4 * H, P = num_prefixes, C = m->cfg.ctc_classes;
+    if (P > 0)
+        memset(out, 0, sizeof(float) * (size_t)B * P * V);
     int max_len = 0;
     for (int b = 0; b < B; b++)
         if (lengths[b] > max_len)
@@ -308,6 +326,8 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
         if (prefix_lengths[p] > max_prefix)
             max_prefix = prefix_lengths[p];
     int steps = max_len < max_prefix ? max_len : max_prefix; /* no step beyond is needed */
+    if (logits)
+        steps = max_len;
     for (int l = 0; l < L; l++) {
         memset(s->h[l], 0, sizeof(float) * B * H);
         memset(s->c[l], 0, sizeof(float) * B * H);
@@ -366,10 +386,32 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
                             normalise(out + ((size_t)b * P + p) * V, s->z + (size_t)b * V, V);
                 }
             }
+            if (logits && l == L - 1)
+                // logits (tc*B, C) = y (tc*B, H) . ctc.W^T + b
+                linear_forward(logits + (size_t)t0 * B * C, y, val(m, m->ctc), val(m, m->ctc + 1),
+                               tc * B, H, C);
             x = y;
             in_size = H;
         }
     }
+    return 0;
+}
+
+int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const float *frames,
+                                const int *lengths, int T, int B, const int *prefix_lengths,
+                                int num_prefixes, float *out) {
+    return encode_pass(m, s, frames, lengths, T, B, prefix_lengths, num_prefixes, out, NULL);
+}
+
+int autoencoder_ctc_classes(const autoencoder *m) { return m->cfg.ctc_classes; }
+
+int autoencoder_frame_log_probs(const autoencoder *m, encoder_state *s, const float *frames,
+                                int num_frames, float *log_probs) {
+    if (num_frames < 1 || num_frames > s->max_frames)
+        return -1;
+    if (encode_pass(m, s, frames, &num_frames, num_frames, 1, NULL, 0, NULL, log_probs) != 0)
+        return -1;
+    nn_log_softmax(log_probs, log_probs, num_frames, m->cfg.ctc_classes);
     return 0;
 }
 
@@ -403,6 +445,11 @@ struct autoencoder_work {
     float *d_u, *d_z;              /* (B, V) */
     float *d_proj_in;              /* (B, 2H) */
     float *d_h_fin, *d_c_fin;      /* (B, H) */
+    /* CTC head (NULL without one) */
+    float *enc_top;                /* (T_in, B, H) top encoder layer's outputs */
+    float *log_probs;              /* (T_in, B, C) */
+    float *d_logits;               /* (T_in, B, C) */
+    float *d_top;                  /* (T_in, B, H) */
     float *memory;
 };
 
@@ -415,7 +462,8 @@ autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int 
         return NULL;
     w->max_batch = max_batch, w->max_in = max_in, w->max_out = max_out;
     size_t B = max_batch, Ti = max_in, To = max_out, D = m->cfg.input_dim,
-           H = m->cfg.hidden_size, L = m->cfg.num_layers, V = m->cfg.vector_dim;
+           H = m->cfg.hidden_size, L = m->cfg.num_layers, V = m->cfg.vector_dim,
+           C = m->cfg.ctc_classes;
     size_t Tm = Ti > To ? Ti : To;
     for (size_t l = 0; l < L; l++)
         if (lstm_cache_build(&w->enc_cache[l], max_in, max_batch, l ? H : D, H) != 0 ||
@@ -423,7 +471,8 @@ autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int 
             goto fail;
     size_t n = L * Ti * B * H + L * To * B * H + 2 * B * H + 2 * B * H + 2 * B * V + B +
                2 * L * B * H + 2 * L * B * H + 3 * To * B * D + 2 * Tm * B * H +
-               2 * L * B * H + 2 * L * B * H + 2 * B * V + 2 * B * H + 2 * B * H;
+               2 * L * B * H + 2 * L * B * H + 2 * B * V + 2 * B * H + 2 * B * H +
+               (C ? 2 * Ti * B * H + 2 * Ti * B * C : 0);
     w->memory = calloc(n, sizeof(float));
     if (!w->memory)
         goto fail;
@@ -454,6 +503,12 @@ autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int 
     w->d_proj_in = p, p += 2 * B * H;
     w->d_h_fin = p, p += B * H;
     w->d_c_fin = p, p += B * H;
+    if (C) {
+        w->enc_top = p, p += Ti * B * H;
+        w->d_top = p, p += Ti * B * H;
+        w->log_probs = p, p += Ti * B * C;
+        w->d_logits = p, p += Ti * B * C;
+    }
     return w;
 fail:
     autoencoder_work_free(w);
@@ -471,67 +526,16 @@ void autoencoder_work_free(autoencoder_work *w) {
     free(w);
 }
 
-float autoencoder_forward_backward(const autoencoder *m, autoencoder_work *w, const float *in,
-                                   const int *in_lengths, int T_in, const float *target,
-                                   const int *tgt_lengths, int T_out, int B, float loss_weight,
-                                   float *grads) {
+/* Backward from the reconstruction loss through the output layer, the
+ * decoder, dec_init, the normalisation and the projection, down to the top
+ * encoder layer's final state: fills w->d_h_fin and w->d_c_fin (B, H) and
+ * adds the weights' gradients (scaled by loss_weight) into grads. */
+static void decoder_backward(const autoencoder *m, autoencoder_work *w, const float *target,
+                             const int *tgt_lengths, int T_out, int B, float loss_weight,
+                             float *grads) {
     const int D = m->cfg.input_dim, H = m->cfg.hidden_size, L = m->cfg.num_layers,
-              V = m->cfg.vector_dim;
-    if (B > w->max_batch || T_in > w->max_in || T_out > w->max_out)
-        return NAN;
+              V = m->cfg.vector_dim, K = 2 * L * H;
     const size_t BH = (size_t)B * H;
-
-    /* ---- forward ---- */
-    // Encoder stack over in (T_in, B, D); the top layer keeps only its final state.
-    const float *x = in;
-    for (int l = 0; l < L; l++) {
-        int top = l == L - 1;
-        lstm_forward(top ? NULL : w->enc_out[l], top ? w->h_fin : NULL, top ? w->c_fin : NULL,
-                     &w->enc_cache[l], x, in_lengths, NULL, NULL, val(m, m->enc[l]),
-                     val(m, m->enc[l] + 1), val(m, m->enc[l] + 2), T_in, B);
-        x = w->enc_out[l];
-    }
-    // proj_in (B, 2H) = [h_fin ; c_fin];  z (B, V) = proj(proj_in);  u = z / |z|
-    for (int b = 0; b < B; b++) {
-        memcpy(w->proj_in + (size_t)b * 2 * H, w->h_fin + (size_t)b * H, sizeof(float) * H);
-        memcpy(w->proj_in + (size_t)b * 2 * H + H, w->c_fin + (size_t)b * H, sizeof(float) * H);
-    }
-    linear_forward(w->z, w->proj_in, val(m, m->proj), val(m, m->proj + 1), B, 2 * H, V);
-    for (int b = 0; b < B; b++)
-        w->znorm[b] = normalise(w->u + (size_t)b * V, w->z + (size_t)b * V, V);
-    // init (B, 2LH) = tanh(dec_init(u)); layer l's h0 is [2lH, 2lH + H), c0 the next H
-    const int K = 2 * L * H;
-    linear_forward(w->init, w->u, val(m, m->init), val(m, m->init + 1), B, V, K);
-    for (size_t k = 0; k < (size_t)B * K; k++)
-        w->init[k] = tanhf(w->init[k]);
-    for (int l = 0; l < L; l++)
-        for (int b = 0; b < B; b++) {
-            memcpy(w->h0[l] + (size_t)b * H, w->init + (size_t)b * K + 2 * l * H,
-                   sizeof(float) * H);
-            memcpy(w->c0[l] + (size_t)b * H, w->init + (size_t)b * K + 2 * l * H + H,
-                   sizeof(float) * H);
-        }
-    // dec_in (T_out, B, D): zero frame, then target shifted by one step
-    memset(w->dec_in, 0, sizeof(float) * B * D);
-    if (m->cfg.decoder_input == AE_DECODER_ZERO)
-        memset(w->dec_in, 0, sizeof(float) * (size_t)T_out * B * D);
-    else if (T_out > 1)
-        memcpy(w->dec_in + (size_t)B * D, target, sizeof(float) * (size_t)(T_out - 1) * B * D);
-    x = w->dec_in;
-    for (int l = 0; l < L; l++) {
-        lstm_forward(w->dec_out[l], NULL, NULL, &w->dec_cache[l], x, tgt_lengths, w->h0[l],
-                     w->c0[l], val(m, m->dec[l]), val(m, m->dec[l] + 1), val(m, m->dec[l] + 2),
-                     T_out, B);
-        x = w->dec_out[l];
-    }
-    // pred (T_out * B, D) = out(dec_out[L-1])
-    linear_forward(w->pred, w->dec_out[L - 1], val(m, m->out), val(m, m->out + 1), T_out * B, H,
-                   D);
-    float loss = mse_forward(w->pred, target, tgt_lengths, T_out, B, D);
-    if (!grads)
-        return loss;
-
-    /* ---- backward ---- */
     size_t n_pred = (size_t)T_out * B * D;
     memset(w->d_pred, 0, sizeof(float) * n_pred);
     mse_backward(w->d_pred, w->pred, target, tgt_lengths, T_out, B, D, loss_weight);
@@ -583,10 +587,139 @@ float autoencoder_forward_backward(const autoencoder *m, autoencoder_work *w, co
         memcpy(w->d_c_fin + (size_t)b * H, w->d_proj_in + (size_t)b * 2 * H + H,
                sizeof(float) * H);
     }
-    // Encoder stack, top down: the top layer gets gradient only at its final
-    // state, lower layers through their outputs.
+}
+
+/* Forward from the top encoder layer's final state (w->h_fin, w->c_fin)
+ * through the projection, the normalisation, dec_init, the decoder and the
+ * output layer; returns the masked MSE of the rebuilt frames to target. */
+static float decoder_forward(const autoencoder *m, autoencoder_work *w, const float *target,
+                             const int *tgt_lengths, int T_out, int B) {
+    const int D = m->cfg.input_dim, H = m->cfg.hidden_size, L = m->cfg.num_layers,
+              V = m->cfg.vector_dim;
+    const float *x;
+    // proj_in (B, 2H) = [h_fin ; c_fin];  z (B, V) = proj(proj_in);  u = z / |z|
+    for (int b = 0; b < B; b++) {
+        memcpy(w->proj_in + (size_t)b * 2 * H, w->h_fin + (size_t)b * H, sizeof(float) * H);
+        memcpy(w->proj_in + (size_t)b * 2 * H + H, w->c_fin + (size_t)b * H, sizeof(float) * H);
+    }
+    linear_forward(w->z, w->proj_in, val(m, m->proj), val(m, m->proj + 1), B, 2 * H, V);
+    for (int b = 0; b < B; b++)
+        w->znorm[b] = normalise(w->u + (size_t)b * V, w->z + (size_t)b * V, V);
+    // init (B, 2LH) = tanh(dec_init(u)); layer l's h0 is [2lH, 2lH + H), c0 the next H
+    const int K = 2 * L * H;
+    linear_forward(w->init, w->u, val(m, m->init), val(m, m->init + 1), B, V, K);
+    for (size_t k = 0; k < (size_t)B * K; k++)
+        w->init[k] = tanhf(w->init[k]);
+    for (int l = 0; l < L; l++)
+        for (int b = 0; b < B; b++) {
+            memcpy(w->h0[l] + (size_t)b * H, w->init + (size_t)b * K + 2 * l * H,
+                   sizeof(float) * H);
+            memcpy(w->c0[l] + (size_t)b * H, w->init + (size_t)b * K + 2 * l * H + H,
+                   sizeof(float) * H);
+        }
+    // dec_in (T_out, B, D): zero frame, then target shifted by one step
+    memset(w->dec_in, 0, sizeof(float) * B * D);
+    if (m->cfg.decoder_input == AE_DECODER_ZERO)
+        memset(w->dec_in, 0, sizeof(float) * (size_t)T_out * B * D);
+    else if (T_out > 1)
+        memcpy(w->dec_in + (size_t)B * D, target, sizeof(float) * (size_t)(T_out - 1) * B * D);
+    x = w->dec_in;
+    for (int l = 0; l < L; l++) {
+        lstm_forward(w->dec_out[l], NULL, NULL, &w->dec_cache[l], x, tgt_lengths, w->h0[l],
+                     w->c0[l], val(m, m->dec[l]), val(m, m->dec[l] + 1), val(m, m->dec[l] + 2),
+                     T_out, B);
+        x = w->dec_out[l];
+    }
+    // pred (T_out * B, D) = out(dec_out[L-1])
+    linear_forward(w->pred, w->dec_out[L - 1], val(m, m->out), val(m, m->out + 1), T_out * B, H,
+                   D);
+    return mse_forward(w->pred, target, tgt_lengths, T_out, B, D);
+}
+
+/* The CTC head's forward on the top encoder outputs and its loss; with
+ * grads, the gradient of ctc_weight * loss * loss_weight with respect to the
+ * top outputs in w->d_top and to the head's weights in grads.  The loss is
+ * the mean over the batch's transcribed sequences of (loss / characters), an
+ * impossible sequence counting zero (reported in ctc_infinite). */
+static float ctc_head_forward_backward(const autoencoder *m, autoencoder_work *w,
+                                       const ae_batch *bt, float loss_weight, float *grads,
+                                       ae_losses *losses) {
+    const int H = m->cfg.hidden_size, C = m->cfg.ctc_classes, B = bt->B, T = bt->T_in;
+    const size_t rows = (size_t)T * B;
+    linear_forward(w->log_probs, w->enc_top, val(m, m->ctc), val(m, m->ctc + 1), (int)rows, H, C);
+    nn_log_softmax(w->log_probs, w->log_probs, (int)rows, C);
+    int num_labelled = 0;
+    for (int b = 0; b < B; b++)
+        num_labelled += bt->label_lengths[b] > 0;
+    if (grads)
+        memset(w->d_logits, 0, sizeof(float) * rows * C);
+    double sum = 0.0;
+    for (int b = 0; b < B; b++) {
+        int n = bt->label_lengths[b];
+        if (n <= 0)
+            continue;
+        float scale = bt->ctc_weight * loss_weight / (float)(num_labelled * n);
+        double loss = ctc_loss(w->log_probs + (size_t)b * C, bt->in_lengths[b], C, B * C,
+                               bt->labels + bt->label_offsets[b], n, 0,
+                               grads ? w->d_logits + (size_t)b * C : NULL, scale);
+        if (isfinite(loss)) {
+            sum += loss / n;
+            losses->ctc_sequences++;
+        } else {
+            losses->ctc_infinite++;
+        }
+    }
+    if (grads) {
+        memset(w->d_top, 0, sizeof(float) * rows * H);
+        linear_backward(w->d_top, grd(m, grads, m->ctc), grd(m, grads, m->ctc + 1), w->d_logits,
+                        w->enc_top, val(m, m->ctc), (int)rows, H, C);
+    }
+    return num_labelled ? (float)(sum / num_labelled) : 0.0f;
+}
+
+float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const ae_batch *bt,
+                              float loss_weight, float *grads, ae_losses *losses_out) {
+    const int H = m->cfg.hidden_size, L = m->cfg.num_layers, B = bt->B, T_in = bt->T_in,
+              T_out = bt->T_out;
+    const float *in = bt->in, *target = bt->target;
+    const int *in_lengths = bt->in_lengths, *tgt_lengths = bt->tgt_lengths;
+    const int rebuild = target != NULL, transcribe = bt->labels != NULL;
+    ae_losses losses = {0};
+    if (B > w->max_batch || T_in > w->max_in || (rebuild && T_out > w->max_out) ||
+        (transcribe && m->ctc < 0) || (!rebuild && !transcribe))
+        return NAN;
+    const size_t BH = (size_t)B * H;
+
+    /* ---- forward ---- */
+    // Encoder stack over in (T_in, B, D); the top layer keeps its final state
+    // (and its outputs when the CTC head reads them).
+    const float *x = in;
+    for (int l = 0; l < L; l++) {
+        int top = l == L - 1;
+        float *outputs = top ? (transcribe ? w->enc_top : NULL) : w->enc_out[l];
+        lstm_forward(outputs, top ? w->h_fin : NULL, top ? w->c_fin : NULL, &w->enc_cache[l], x,
+                     in_lengths, NULL, NULL, val(m, m->enc[l]), val(m, m->enc[l] + 1),
+                     val(m, m->enc[l] + 2), T_in, B);
+        x = w->enc_out[l];
+    }
+    if (transcribe)
+        losses.ctc = ctc_head_forward_backward(m, w, bt, loss_weight, grads, &losses);
+    if (rebuild)
+        losses.mse = decoder_forward(m, w, target, tgt_lengths, T_out, B);
+    float loss = losses.mse + (transcribe ? bt->ctc_weight * losses.ctc : 0.0f);
+    if (losses_out)
+        *losses_out = losses;
+    if (!grads)
+        return loss;
+
+    /* ---- backward ---- */
+    if (rebuild)
+        decoder_backward(m, w, target, tgt_lengths, T_out, B, loss_weight, grads);
+    // Encoder stack, top down: the top layer gets gradient at its final state
+    // (from the vector) and at its outputs (from the CTC head), lower layers
+    // through their outputs.
     const float *d_out = NULL;
-    d_a = w->d_seq[0], d_b = w->d_seq[1];
+    float *d_a = w->d_seq[0], *d_b = w->d_seq[1];
     for (int l = L - 1; l >= 0; l--) {
         int top = l == L - 1;
         float *d_in = NULL;
@@ -595,12 +728,22 @@ float autoencoder_forward_backward(const autoencoder *m, autoencoder_work *w, co
             memset(d_in, 0, sizeof(float) * T_in * BH);
         }
         lstm_backward(d_in, NULL, NULL, grd(m, grads, m->enc[l]), grd(m, grads, m->enc[l] + 1),
-                      grd(m, grads, m->enc[l] + 2), top ? NULL : d_out,
-                      top ? w->d_h_fin : NULL, top ? w->d_c_fin : NULL, &w->enc_cache[l],
-                      l > 0 ? w->enc_out[l - 1] : in, val(m, m->enc[l]), val(m, m->enc[l] + 1));
+                      grd(m, grads, m->enc[l] + 2), top ? (transcribe ? w->d_top : NULL) : d_out,
+                      top && rebuild ? w->d_h_fin : NULL, top && rebuild ? w->d_c_fin : NULL,
+                      &w->enc_cache[l], l > 0 ? w->enc_out[l - 1] : in, val(m, m->enc[l]),
+                      val(m, m->enc[l] + 1));
         d_out = d_in;
     }
     return loss;
+}
+
+float autoencoder_forward_backward(const autoencoder *m, autoencoder_work *w, const float *in,
+                                   const int *in_lengths, int T_in, const float *target,
+                                   const int *tgt_lengths, int T_out, int B, float loss_weight,
+                                   float *grads) {
+    ae_batch bt = {.in = in, .in_lengths = in_lengths, .T_in = T_in, .B = B, .target = target,
+                   .tgt_lengths = tgt_lengths, .T_out = T_out};
+    return autoencoder_train_batch(m, w, &bt, loss_weight, grads, NULL);
 }
 
 const float *autoencoder_work_vectors(const autoencoder_work *w) { return w->u; }

@@ -27,9 +27,16 @@
  * thread brings its own scratch (encoder_state for encoding, autoencoder_work
  * for training).
  *
+ * Optional CTC head (ctc_classes > 0): a linear layer H -> C on the top
+ * encoder layer's output at every frame, then log-softmax; trained with the
+ * CTC loss on transcripts (alone, or added to the reconstruction loss with a
+ * weight), it lets the model say what was said.  The head reads the same
+ * encoder as the vectors, so joint training shapes both.
+ *
  * Tensor names in the model file: enc.l<k>.{W_ih,W_hh,b}, proj.{W,b},
- * dec_init.{W,b}, dec.l<k>.{W_ih,W_hh,b}, out.{W,b}; scalars ae.input_dim,
- * ae.hidden_size, ae.num_layers, ae.vector_dim, ae.decoder_input (0 when absent). */
+ * dec_init.{W,b}, dec.l<k>.{W_ih,W_hh,b}, out.{W,b}, ctc.{W,b} (with a head);
+ * scalars ae.input_dim, ae.hidden_size, ae.num_layers, ae.vector_dim,
+ * ae.decoder_input (0 when absent), ae.ctc_classes (0 when absent). */
 #ifndef S2S_MODEL_AUTOENCODER_H
 #define S2S_MODEL_AUTOENCODER_H
 #include "feature_pipeline.h"
@@ -50,6 +57,7 @@ typedef struct {
     int num_layers;  /* L: LSTM layers in the encoder and in the decoder */
     int vector_dim;  /* V: size of the segment vector */
     int decoder_input; /* AE_DECODER_ZERO (default) or AE_DECODER_PREVIOUS */
+    int ctc_classes;   /* C: classes of the CTC head (blank included); 0: no head */
 } autoencoder_config;
 
 /* What the decoder reads at each step: the previous target frame (teacher
@@ -60,7 +68,7 @@ enum { AE_DECODER_PREVIOUS = 0, AE_DECODER_ZERO = 1 };
 autoencoder_config autoencoder_config_default(void);
 
 /* Returns 0 when every field is in range (D 1..FEATURES_MAX_DIM, H 1..4096,
- * L 1..AE_MAX_LAYERS, V 1..4096), else -1 with err. */
+ * L 1..AE_MAX_LAYERS, V 1..4096, C 0 or 2..256), else -1 with err. */
 int autoencoder_config_check(const autoencoder_config *config, char *err, int err_len);
 
 typedef struct autoencoder autoencoder; /* loaded weights, read-only after load: shareable */
@@ -132,6 +140,16 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
 int autoencoder_encode(const autoencoder *m, encoder_state *s, const float *frames,
                        int num_frames, float *out);
 
+/* Whether the model has a CTC head, and its number of classes (0 without). */
+int autoencoder_ctc_classes(const autoencoder *m);
+
+/* The CTC head's log-probabilities (num_frames, C) of one sequence of
+ * (num_frames, D) normalised frames, the encoder starting from a zero state.
+ * Returns 0, or -1 when the model has no head or num_frames is not in
+ * 1..max_frames of the state. */
+int autoencoder_frame_log_probs(const autoencoder *m, encoder_state *s, const float *frames,
+                                int num_frames, float *log_probs);
+
 /* ---- training (forward + backward) ---- */
 
 typedef struct autoencoder_work autoencoder_work; /* per-thread training scratch */
@@ -141,6 +159,38 @@ typedef struct autoencoder_work autoencoder_work; /* per-thread training scratch
 autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int max_in,
                                        int max_out);
 void autoencoder_work_free(autoencoder_work *w);
+
+/* One training batch.  Frames are time-major.  Either part may be absent:
+ * target NULL skips the decoder (a CTC-only batch, e.g. whole utterances too
+ * long to rebuild), labels NULL skips the CTC head (the model must have one
+ * when labels are given). */
+typedef struct {
+    const float *in;          /* (T_in, B, D) */
+    const int *in_lengths;    /* (B), each 1..T_in */
+    int T_in, B;
+    const float *target;      /* (T_out, B, D) frames to rebuild, or NULL */
+    const int *tgt_lengths;   /* (B), each 1..T_out */
+    int T_out;
+    const int *labels;        /* concatenated label sequences, or NULL */
+    const int *label_offsets; /* (B) where sequence b's labels start */
+    const int *label_lengths; /* (B); 0: no transcript (no CTC term) */
+    float ctc_weight;         /* weight of the CTC loss in the total */
+} ae_batch;
+
+/* What one batch cost: the masked MSE, the CTC loss per label character over
+ * the sequences that had a finite one, and how many did. */
+typedef struct {
+    float mse, ctc;
+    int ctc_sequences, ctc_infinite;
+} ae_losses;
+
+/* Forward, and backward when grads is not NULL, over one batch: the loss is
+ * mse + ctc_weight * ctc (either term absent when its part is).  Returns that
+ * loss (NAN when a size exceeds the work's capacity or labels are given to a
+ * model without a head) and fills losses when not NULL.  Gradients are ADDED
+ * into grads scaled by loss_weight, as in autoencoder_forward_backward. */
+float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const ae_batch *batch,
+                              float loss_weight, float *grads, ae_losses *losses);
 
 /* Forward (and backward when grads is not NULL) over one batch:
  * in (T_in, B, D) with in_lengths (B), target (T_out, B, D) with
