@@ -53,6 +53,7 @@ int cli_parse_float(const char *command, const char *option, const char *value, 
 int cmd_features(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
+int cmd_transcribe(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);

@@ -29,6 +29,8 @@ static const char *const help =
     "Training segments are the word spans of --words (file<TAB>start<TAB>end<TAB>word,\n"
     "seconds, paths relative to the word file's folder) or, without it, windows of\n"
     "20-100 frames cut from the detected speech of each AUDIO file.\n"
+    "With --transcripts the model gets (or keeps) a CTC head, trained on whole\n"
+    "transcribed utterances and on the words of --words, beside reconstruction.\n"
     "\n"
     "options:\n"
     "  --db FILE            train on the audio of the index's recordings (plus any\n"
@@ -38,6 +40,10 @@ static const char *const help =
     "                       model (s2s reindex --db FILE --model OUT)\n"
     "  --words FILE         word-time file giving the training segments\n"
     "  --list FILE          read AUDIO paths from FILE, one a line\n"
+    "  --transcripts FILE   train a CTC head (s2s transcribe, query --text): lines\n"
+    "                       file<TAB>text (the file's speech) or a word-time file\n"
+    "                       (each file's words joined); paths relative to FILE\n"
+    "  --ctc-weight X       weight of the CTC loss beside reconstruction (default 1)\n"
     "  --variant NAME       plain (rebuild the input, default), denoise (rebuild it\n"
     "                       from a copy with 20% of values zeroed) or correspond\n"
     "                       (rebuild another instance of the same word by another\n"
@@ -222,7 +228,8 @@ int cmd_train(int argc, char **argv) {
     enum {
         O_WORDS = 256, O_LIST, O_VARIANT, O_HIDDEN, O_LAYERS, O_VDIM, O_EPOCHS, O_BATCH, O_LR,
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
-        O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX,
+        O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
+        O_CTC_WEIGHT,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -238,6 +245,8 @@ int cmd_train(int argc, char **argv) {
         {"bench-steps", required_argument, 0, O_BENCH_STEPS},
         {"decoder-input", required_argument, 0, O_DECODER_INPUT},
         {"db", required_argument, 0, O_DB},           {"reindex", no_argument, 0, O_REINDEX},
+        {"transcripts", required_argument, 0, O_TRANSCRIPTS},
+        {"ctc-weight", required_argument, 0, O_CTC_WEIGHT},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -296,6 +305,11 @@ int cmd_train(int argc, char **argv) {
             break;
         case O_INIT: o.init_path = optarg; break;
         case O_DB: db_path = optarg; break;
+        case O_TRANSCRIPTS: o.transcripts_path = optarg; break;
+        case O_CTC_WEIGHT:
+            if (cli_parse_float("train", "--ctc-weight", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
+            o.ctc_weight = (float)x;
+            break;
         case O_REINDEX: reindex = 1; break;
         case 'o': o.out_path = optarg; break;
         case O_BENCH: bench = 1; break;

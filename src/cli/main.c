@@ -14,6 +14,7 @@ static const cli_command commands[] = {
     {"features", "print the frontend's frames (MFCC, deltas) or speech regions", cmd_features},
     {"train", "train the autoencoder on audio (or word segments)", cmd_train},
     {"retrain", "train on the index's recordings, then reindex (train --db --reindex)", cmd_retrain},
+    {"transcribe", "say what is said in audio files (needs a model with a CTC head)", cmd_transcribe},
     {"embed", "print the vector of each file's speech or of given segments", cmd_embed},
     {"model", "describe a model file (s2s model info FILE)", cmd_model},
 };

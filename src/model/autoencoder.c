@@ -102,6 +102,26 @@ autoencoder *autoencoder_new(const autoencoder_config *config, uint64_t seed, ch
     return m;
 }
 
+autoencoder *autoencoder_add_ctc_head(const autoencoder *m, int classes, uint64_t seed, char *err,
+                                      int err_len) {
+    if (m->ctc >= 0) {
+        snprintf(err, err_len, "the model already has a CTC head");
+        return NULL;
+    }
+    autoencoder_config c = m->cfg;
+    c.ctc_classes = classes;
+    autoencoder *out = autoencoder_new(&c, seed, err, err_len);
+    if (!out)
+        return NULL;
+    for (int i = 0; i < m->params.num_tensors; i++) {
+        const NnTensor *t = &m->params.tensors[i];
+        memcpy(nn_params_get(&out->params, t->name), t->value, sizeof(float) * t->num_elems);
+    }
+    out->fopts = m->fopts;
+    out->stats = m->stats;
+    return out;
+}
+
 void autoencoder_free(autoencoder *m) {
     if (!m)
         return;

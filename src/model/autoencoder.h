@@ -79,6 +79,13 @@ typedef struct autoencoder autoencoder; /* loaded weights, read-only after load:
 autoencoder *autoencoder_new(const autoencoder_config *config, uint64_t seed, char *err,
                              int err_len);
 
+/* A copy of m with a new CTC head of `classes` classes initialised from
+ * seed (m's other weights, features and statistics kept): how a head is
+ * added to a model trained without one.  NULL with err when m already has a
+ * head or out of memory. */
+autoencoder *autoencoder_add_ctc_head(const autoencoder *m, int classes, uint64_t seed, char *err,
+                                      int err_len);
+
 /* Reads and checks a model file: container checks (magic, version, CRC),
  * architecture scalars, every tensor's presence and size, feature settings.
  * NULL with a clear err otherwise.  Free with autoencoder_free. */

@@ -2,6 +2,7 @@
  * checkpoints, and the throughput benchmark (the data is loaded by
  * trainer_data.c). See trainer.h for the contract. */
 #include "trainer_internal.h"
+#include "ctc_text.h"
 #include "optim.h"
 #include <cblas.h>
 #undef I /* complex.h's imaginary unit, pulled in by cblas.h */
@@ -37,6 +38,9 @@ trainer_options trainer_defaults(void) {
         .max_segment_frames = 200,
         .progress_every = 20,
         .max_validation = 1024,
+        .transcripts_path = NULL,
+        .ctc_weight = 1.0f,
+        .max_utterance_frames = 1500,
         .init_path = NULL,
         .out_path = "s2s.model",
     };
@@ -85,10 +89,14 @@ void trainer_note(const trainer_callbacks *cb, const char *fmt, ...) {
 typedef struct {
     const autoencoder *m;
     const trainer_data *d;
-    autoencoder_work *work;
-    int max_batch, max_frames;
-    float *in, *clean, *tgt;     /* (max_frames, max_batch, D) each */
+    autoencoder_work *work;      /* batches the decoder rebuilds */
+    autoencoder_work *utt_work;  /* CTC-only batches of whole utterances, or NULL */
+    int max_batch, max_frames;   /* room of in, clean, tgt: max_batch * max_frames frames */
+    float *in, *clean, *tgt;     /* (T, B, D) each */
     int *in_len, *tgt_len;       /* (max_batch) */
+    int *labels;                 /* the batch's transcripts, concatenated */
+    int *label_off, *label_len;  /* (max_batch) */
+    float ctc_weight;            /* 0: no CTC term */
     float *grads;                /* (num_params) this worker's gradient */
     /* the job */
     const long *items;           /* (n) input segments */
@@ -102,23 +110,48 @@ typedef struct {
     float loss;                  /* out */
 } worker;
 
-static int worker_init(worker *w, const autoencoder *m, const trainer_data *d, int max_batch,
-                       int max_frames) {
+/* What the worker scratch must hold: batches of up to max_batch segments of
+ * up to max_frames frames (rebuilt), batches of up to utt_batch utterances
+ * of up to utt_frames frames (CTC only; utt_batch 0: none), max_labels
+ * labels per segment. */
+typedef struct {
+    int max_batch, max_frames, utt_batch, utt_frames, max_labels;
+} worker_sizes;
+
+static int worker_init(worker *w, const autoencoder *m, const trainer_data *d,
+                       const worker_sizes *sz, float ctc_weight) {
     memset(w, 0, sizeof *w);
-    w->m = m, w->d = d, w->max_batch = max_batch, w->max_frames = max_frames;
-    size_t n = (size_t)max_frames * max_batch * d->dim;
-    w->work = autoencoder_work_new(m, max_batch, max_frames, max_frames);
+    w->m = m, w->d = d, w->ctc_weight = ctc_weight;
+    w->max_batch = sz->max_batch > sz->utt_batch ? sz->max_batch : sz->utt_batch;
+    size_t frames = (size_t)sz->max_frames * sz->max_batch;
+    if ((size_t)sz->utt_frames * sz->utt_batch > frames)
+        frames = (size_t)sz->utt_frames * sz->utt_batch;
+    size_t n = frames * d->dim;
+    w->work = autoencoder_work_new(m, sz->max_batch, sz->max_frames, sz->max_frames);
+    if (sz->utt_batch > 0)
+        w->utt_work = autoencoder_work_new(m, sz->utt_batch, sz->utt_frames, 1);
     w->in = malloc(n * sizeof(float));
     w->clean = malloc(n * sizeof(float));
     w->tgt = malloc(n * sizeof(float));
-    w->in_len = malloc(max_batch * sizeof(int));
-    w->tgt_len = malloc(max_batch * sizeof(int));
+    w->in_len = malloc(w->max_batch * sizeof(int));
+    w->tgt_len = malloc(w->max_batch * sizeof(int));
+    w->labels = malloc(((size_t)w->max_batch * sz->max_labels + 1) * sizeof(int));
+    w->label_off = malloc(w->max_batch * sizeof(int));
+    w->label_len = malloc(w->max_batch * sizeof(int));
     w->grads = calloc(autoencoder_params_const(m)->num_params, sizeof(float));
-    return w->work && w->in && w->clean && w->tgt && w->in_len && w->tgt_len && w->grads ? 0 : -1;
+    return w->work && (w->utt_work || sz->utt_batch == 0) && w->in && w->clean && w->tgt &&
+                   w->in_len && w->tgt_len && w->labels && w->label_off && w->label_len &&
+                   w->grads
+               ? 0
+               : -1;
 }
 
 static void worker_free(worker *w) {
     autoencoder_work_free(w->work);
+    autoencoder_work_free(w->utt_work);
+    free(w->labels);
+    free(w->label_off);
+    free(w->label_len);
     free(w->in);
     free(w->clean);
     free(w->tgt);
@@ -144,6 +177,21 @@ static int gather(float *out, int *lengths, const trainer_data *d, const long *i
     return T;
 }
 
+/* The transcripts of segments ids into labels, offsets and lengths (n);
+ * returns the number of labels. */
+static int gather_labels(int *labels, int *offsets, int *lengths, const trainer_data *d,
+                         const long *ids, int n) {
+    int pos = 0;
+    for (int b = 0; b < n; b++) {
+        const segment *s = &d->segs[ids[b]];
+        offsets[b] = pos;
+        lengths[b] = s->num_labels;
+        memcpy(labels + pos, d->labels + s->label_offset, sizeof(int) * s->num_labels);
+        pos += s->num_labels;
+    }
+    return pos;
+}
+
 static void *worker_run(void *arg) {
     worker *w = arg;
     if (w->n == 0) {
@@ -153,11 +201,12 @@ static void *worker_run(void *arg) {
         return NULL;
     }
     int D = w->d->dim;
+    int rebuild = w->d->segs[w->items[0]].rebuild; /* batches are of one kind */
     int T_in = gather(w->clean, w->in_len, w->d, w->items, w->n);
     const float *in = w->clean, *tgt = w->clean;
     const int *tgt_len = w->in_len;
     int T_out = T_in;
-    if (w->partners) {
+    if (w->partners && rebuild) {
         T_out = gather(w->tgt, w->tgt_len, w->d, w->partners, w->n);
         tgt = w->tgt, tgt_len = w->tgt_len;
     }
@@ -169,8 +218,14 @@ static void *worker_run(void *arg) {
     }
     if (w->backward)
         memset(w->grads, 0, sizeof(float) * autoencoder_params_const(w->m)->num_params);
-    w->loss = autoencoder_forward_backward(w->m, w->work, in, w->in_len, T_in, tgt, tgt_len, T_out,
-                                           w->n, w->weight, w->backward ? w->grads : NULL);
+    ae_batch bt = {.in = in, .in_lengths = w->in_len, .T_in = T_in, .B = w->n,
+                   .target = rebuild ? tgt : NULL, .tgt_lengths = tgt_len, .T_out = T_out,
+                   .ctc_weight = w->ctc_weight};
+    if (w->ctc_weight > 0 &&
+        gather_labels(w->labels, w->label_off, w->label_len, w->d, w->items, w->n) > 0)
+        bt.labels = w->labels, bt.label_offsets = w->label_off, bt.label_lengths = w->label_len;
+    w->loss = autoencoder_train_batch(w->m, rebuild ? w->work : w->utt_work, &bt, w->weight,
+                                      w->backward ? w->grads : NULL, NULL);
     return NULL;
 }
 
@@ -181,6 +236,8 @@ static float run_batch(autoencoder *m, worker *workers, int num_threads, const t
                        float denoise_prob, uint64_t rng_seed, int backward) {
     int per = (n + num_threads - 1) / num_threads;
     long total = 0;
+    if (!d->segs[items[0]].rebuild)
+        partners = NULL; /* CTC only: the input is what is weighed */
     for (int b = 0; b < n; b++)
         total += d->segs[partners ? partners[b] : items[b]].length;
     pthread_t tids[TRAINER_MAX_THREADS];
@@ -274,25 +331,44 @@ static long pick_partner(const trainer_data *d, const word_groups *g, const unsi
 typedef struct {
     long id;
     int length;
+    int rebuild;
     long rank;
 } sort_item;
 
 static int compare_items(const void *a, const void *b) {
     const sort_item *x = a, *y = b;
+    if (x->rebuild != y->rebuild)
+        return x->rebuild > y->rebuild ? -1 : 1;
     if (x->length != y->length)
         return x->length < y->length ? -1 : 1;
     return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
-/* This epoch's order: items shuffled, sorted by length (ties in shuffled
- * order), cut into batches, batches shuffled.  Writes order (n) and
- * batch_start (num_batches + 1); returns num_batches. */
-static long epoch_order(const trainer_data *d, const long *items, long n, int B, uint64_t seed,
-                        int epoch, sort_item *scratch, long *order, long *batch_start,
-                        long *batch_perm) {
+/* Cuts sorted items into batches of one kind: up to B segments the decoder
+ * rebuilds, up to utt_batch utterances.  Writes chunk_start (num + 1);
+ * returns the number of batches. */
+static long cut_batches(const sort_item *sorted, long n, int B, int utt_batch, long *chunk_start) {
+    long nb = 0;
+    for (long i = 0, j; i < n; i = j) {
+        long size = sorted[i].rebuild ? B : utt_batch;
+        for (j = i; j < n && j - i < size && sorted[j].rebuild == sorted[i].rebuild; j++)
+            ;
+        chunk_start[nb++] = i;
+    }
+    chunk_start[nb] = n;
+    return nb;
+}
+
+/* This epoch's order: items shuffled, sorted by kind and length (ties in
+ * shuffled order), cut into batches (cut_batches), batches shuffled.  Writes
+ * order (n) and batch_start (num_batches + 1); returns num_batches, -1 when
+ * out of memory. */
+static long epoch_order(const trainer_data *d, const long *items, long n, int B, int utt_batch,
+                        uint64_t seed, int epoch, sort_item *scratch, long *order,
+                        long *batch_start, long *batch_perm) {
     uint64_t rng = seed * 0x9E3779B97F4A7C15ull + (uint64_t)epoch * 7919 + 1;
     for (long i = 0; i < n; i++)
-        scratch[i] = (sort_item){items[i], d->segs[items[i]].length, 0};
+        scratch[i] = (sort_item){items[i], d->segs[items[i]].length, d->segs[items[i]].rebuild, 0};
     for (long i = n - 1; i > 0; i--) {
         long j = rand_below(&rng, i + 1);
         sort_item t = scratch[i];
@@ -301,7 +377,10 @@ static long epoch_order(const trainer_data *d, const long *items, long n, int B,
     for (long i = 0; i < n; i++)
         scratch[i].rank = i;
     qsort(scratch, n, sizeof *scratch, compare_items);
-    long nb = (n + B - 1) / B;
+    long *chunk_start = malloc(sizeof(long) * (n + 2));
+    if (!chunk_start)
+        return -1;
+    long nb = cut_batches(scratch, n, B, utt_batch, chunk_start);
     for (long b = 0; b < nb; b++)
         batch_perm[b] = b;
     for (long b = nb - 1; b > 0; b--) {
@@ -312,11 +391,11 @@ static long epoch_order(const trainer_data *d, const long *items, long n, int B,
     long pos = 0;
     for (long b = 0; b < nb; b++) {
         batch_start[b] = pos;
-        long src = batch_perm[b] * B, cnt = src + B <= n ? B : n - src;
-        for (long k = 0; k < cnt; k++)
-            order[pos++] = scratch[src + k].id;
+        for (long k = chunk_start[batch_perm[b]]; k < chunk_start[batch_perm[b] + 1]; k++)
+            order[pos++] = scratch[k].id;
     }
     batch_start[nb] = pos;
+    free(chunk_start);
     return nb;
 }
 
@@ -426,7 +505,17 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     autoencoder *m = make_model(opts, &adam, &start_epoch, &start_step, &have_stats, cb, err, err_len);
     if (!m)
         return -1;
+    if ((opts->transcripts_path || opts->config.ctc_classes > 0) && !autoencoder_ctc_classes(m)) {
+        autoencoder *with_head = autoencoder_add_ctc_head(m, CTC_NUM_CLASSES, opts->seed, err, err_len);
+        autoencoder_free(m);
+        if (!with_head)
+            return -1;
+        m = with_head;
+        trainer_note(cb, "added a CTC head (%d characters) to the model", CTC_NUM_CLASSES);
+    }
     const int D = d->dim, B = opts->batch_size, nt = opts->num_threads;
+    const float ctc_weight =
+        autoencoder_ctc_classes(m) > 0 && d->num_labels > 0 ? opts->ctc_weight : 0.0f;
     if (autoencoder_get_config(m)->input_dim != D) {
         snprintf(err, err_len, "the model reads %d values a frame, the data has %d",
                  autoencoder_get_config(m)->input_dim, D);
@@ -492,16 +581,30 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
         }
     }
     long num_items = 0, nv = 0;
-    for (long i = 0; i < N; i++) {
-        if (is_train[i]) {
-            if (!correspond || pick_partner(d, &groups, is_train, i, &rng) >= 0)
-                items[num_items++] = i;
-        } else {
-            long pt = correspond ? pick_partner(d, &groups, all, i, &rng) : i;
-            if (pt >= 0)
-                val[nv] = i, val_partner[nv++] = pt;
+    // Utterances (CTC only) train without a partner, and not at all without
+    // a CTC term; held-out segments are listed rebuilt ones first.
+    worker_sizes sz = {0};
+    for (int kind = 1; kind >= 0; kind--)
+        for (long i = 0; i < N; i++) {
+            const segment *s = &d->segs[i];
+            if (s->rebuild != kind || (!kind && ctc_weight <= 0))
+                continue;
+            if (kind && s->length > sz.max_frames)
+                sz.max_frames = s->length;
+            if (!kind && s->length > sz.utt_frames)
+                sz.utt_frames = s->length;
+            if (s->num_labels > sz.max_labels)
+                sz.max_labels = s->num_labels;
+            int needs_partner = correspond && kind;
+            if (is_train[i]) {
+                if (!needs_partner || pick_partner(d, &groups, is_train, i, &rng) >= 0)
+                    items[num_items++] = i;
+            } else {
+                long pt = needs_partner ? pick_partner(d, &groups, all, i, &rng) : i;
+                if (pt >= 0)
+                    val[nv] = i, val_partner[nv++] = pt;
+            }
         }
-    }
     if (num_items == 0) {
         snprintf(err, err_len, correspond ? "no word has instances by two different speakers in the training part"
                                           : "no training segments left after the held-out part");
@@ -509,15 +612,28 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     }
     trainer_note(cb, "%ld training segments, %ld held out; variant %s, %d thread%s", num_items, nv,
          trainer_variant_name(opts->variant), nt, nt > 1 ? "s" : "");
-    int per = (B + nt - 1) / nt;
+    // Utterance batches hold about as many frames as word batches.
+    const int utt_batch = sz.utt_frames == 0 ? 0
+                          : sz.max_frames == 0 || sz.utt_frames <= sz.max_frames
+                              ? B
+                              : (int)fmax(1.0, (double)B * sz.max_frames / sz.utt_frames);
+    if (sz.max_frames == 0)
+        sz.max_frames = 1;
+    if (utt_batch > 0)
+        trainer_note(cb, "%ld transcribed utterances train the CTC head in batches of %d",
+                     d->num_utterances, utt_batch);
+    int per = (B + nt - 1) / nt, utt_per = (utt_batch + nt - 1) / nt;
     int vb = B < 64 ? 64 : B; /* validation batches on worker 0 */
-    for (; num_workers < nt; num_workers++)
-        if (worker_init(&workers[num_workers], m, d, num_workers == 0 && vb > per ? vb : per,
-                        d->max_length) != 0) {
+    for (; num_workers < nt; num_workers++) {
+        worker_sizes wz = sz;
+        wz.max_batch = num_workers == 0 && vb > per ? vb : per;
+        wz.utt_batch = utt_per;
+        if (worker_init(&workers[num_workers], m, d, &wz, ctc_weight) != 0) {
             worker_free(&workers[num_workers]);
             snprintf(err, err_len, "out of memory for the training scratch");
             goto cleanup;
         }
+    }
 
     long frames_per_epoch = 0;
     for (long i = 0; i < num_items; i++)
@@ -529,8 +645,12 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     float val_loss = NAN;
     long total_steps_left_frames = frames_per_epoch * (opts->epochs - start_epoch);
     for (int epoch = start_epoch; epoch < opts->epochs; epoch++) {
-        long nb = epoch_order(d, items, num_items, B, opts->seed, epoch, scratch, order,
-                              batch_start, batch_perm);
+        long nb = epoch_order(d, items, num_items, B, utt_batch, opts->seed, epoch, scratch,
+                              order, batch_start, batch_perm);
+        if (nb < 0) {
+            snprintf(err, err_len, "out of memory");
+            goto cleanup;
+        }
         long step0 = epoch == start_epoch ? start_step : 0;
         if (step0 > nb)
             step0 = nb;
@@ -549,7 +669,9 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
             if (correspond) {
                 uint64_t prng = step_seed ^ 0xC0FFEEull;
                 for (int b = 0; b < n; b++)
-                    partners[b] = pick_partner(d, &groups, is_train, bi[b], &prng);
+                    partners[b] = d->segs[bi[b]].rebuild
+                                      ? pick_partner(d, &groups, is_train, bi[b], &prng)
+                                      : bi[b];
             }
             float loss = run_batch(m, workers, nt, d, bi, correspond ? partners : NULL, n,
                                    opts->variant == TRAINER_DENOISE, opts->denoise_prob,
@@ -587,13 +709,17 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
         if (nv > 0) {
             double sum = 0;
             long weight = 0;
-            for (long i = 0; i < nv; i += vb) {
-                int n = (int)(nv - i < vb ? nv - i : vb);
+            for (long i = 0, n; i < nv; i += n) {
+                long size = d->segs[val[i]].rebuild ? vb : utt_per;
+                for (n = 0; i + n < nv && n < size &&
+                            d->segs[val[i + n]].rebuild == d->segs[val[i]].rebuild;
+                     n++)
+                    ;
                 long f = 0;
                 for (int b = 0; b < n; b++)
                     f += d->segs[val_partner[i + b]].length;
                 float l = run_batch(m, workers, 1, d, val + i, correspond ? val_partner + i : NULL,
-                                    n, 0, 0, 0, 0);
+                                    (int)n, 0, 0, 0, 0);
                 sum += (double)l * f, weight += f;
             }
             val_loss = (float)(sum / weight);
@@ -660,7 +786,7 @@ double trainer_bench(const autoencoder_config *config, int B, int T, int num_thr
     worker workers[TRAINER_MAX_THREADS];
     int per = (B + num_threads - 1) / num_threads;
     for (int k = 0; k < num_threads; k++)
-        worker_init(&workers[k], m, d, per, T);
+        worker_init(&workers[k], m, d, &(worker_sizes){.max_batch = per, .max_frames = T}, 0.0f);
     AdamState adam = adam_default();
     NnParams *p = autoencoder_params(m);
     for (int s = 0; s < 2; s++) { /* warm-up */

@@ -46,6 +46,9 @@ typedef struct {
     int max_segment_frames;     /* 200: longer word segments are skipped */
     int progress_every;         /* 20 steps between progress reports */
     int max_validation;         /* 1024: validation segments evaluated at most */
+    const char *transcripts_path; /* NULL, or transcripts for the CTC head (see trainer_data_load) */
+    float ctc_weight;           /* 1: weight of the CTC loss beside reconstruction */
+    int max_utterance_frames;   /* 1500: longer transcribed utterances are skipped */
     const char *init_path;      /* NULL, or a model to start from (its weights and statistics) */
     const char *out_path;       /* "s2s.model" */
 } trainer_options;
@@ -78,8 +81,13 @@ typedef struct trainer_data trainer_data;
 
 /* Loads the training segments.  With words_path (file<TAB>start<TAB>end<TAB>word,
  * seconds, paths relative to the word file's folder), the word spans of the
- * files it names; else windows of min..max_window_frames cut from the
- * detected speech of each of the num_files files.  A file that cannot be read
+ * files it names, each labelled with its word for a CTC head; else windows
+ * of min..max_window_frames cut from the detected speech of each of the
+ * num_files files.  With opts->transcripts_path, also one CTC-only segment
+ * per transcribed file (not rebuilt by the decoder): lines
+ * file<TAB>text give the file's speech (first to last speech frame) and
+ * its text; a word-time file gives each file's span from its first word's
+ * start to its last word's end and the words joined by spaces.  A file that cannot be read
  * is reported through file_failed and skipped.  The speaker of a file is its
  * base name without extension after the first '_' (the corpus names files
  * uNNNNNN_SPEAKER.wav), or the whole base name when there is no '_'.

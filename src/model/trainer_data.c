@@ -3,16 +3,13 @@
  * detected speech of audio files; word and speaker ids for the
  * correspondence variant. See trainer.h for the contract. */
 #include "trainer_internal.h"
+#include "ctc_text.h"
 #include "vad.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-
-
-
 
 static uint64_t fnv1a(const char *s) {
     uint64_t h = 1469598103934665603ull;
@@ -72,6 +69,7 @@ void trainer_data_free(trainer_data *d) {
     free(d->segs);
     intern_free(&d->words);
     intern_free(&d->speakers);
+    free(d->labels);
     free(d);
 }
 
@@ -105,15 +103,41 @@ int trainer_add_segment(trainer_data *d, const float *frames, long start, int le
         d->segs = segs, d->seg_cap = cap;
     }
     memcpy(d->pool + d->pool_len, frames + start * d->dim, sizeof(float) * length * d->dim);
-    d->segs[d->num_segs++] = (segment){d->pool_len, length, word, speaker};
+    d->segs[d->num_segs++] = (segment){.offset = d->pool_len, .length = length, .word = word,
+                                       .speaker = speaker, .rebuild = 1};
     d->pool_len = need;
     if (length > d->max_length)
         d->max_length = length;
     return 0;
 }
 
-/* The speaker of a file: base name without extension, after the first '_'. */
-static int speaker_of(trainer_data *d, const char *path) {
+int trainer_label_last_segment(trainer_data *d, const char *text) {
+    size_t room = strlen(text) * 6 + 1; /* a digit spells out to at most 6 labels */
+    if (d->num_labels + (long)room > d->labels_cap) {
+        long cap = d->labels_cap ? d->labels_cap : 1 << 16;
+        while (cap < d->num_labels + (long)room)
+            cap *= 2;
+        int *labels = realloc(d->labels, cap * sizeof(int));
+        if (!labels)
+            return -1;
+        d->labels = labels, d->labels_cap = cap;
+    }
+    segment *s = &d->segs[d->num_segs - 1];
+    int n = ctc_text_to_labels(text, d->labels + d->num_labels, (int)room);
+    s->label_offset = d->num_labels;
+    s->num_labels = n > 0 ? n : 0;
+    d->num_labels += s->num_labels;
+    return 0;
+}
+
+void trainer_resolve_path(const char *list_path, const char *field, char *out, size_t out_len) {
+    const char *slash = strrchr(list_path, '/');
+    int dir_len = field[0] == '/' || !slash ? 0 : (int)(slash - list_path + 1);
+    if (snprintf(out, out_len, "%.*s%s", dir_len, list_path, field) >= (int)out_len)
+        out[0] = 0; /* too long: no file will be found, and the reader says so */
+}
+
+int trainer_speaker_of(trainer_data *d, const char *path) {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     char name[512];
@@ -146,13 +170,6 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
         snprintf(err, err_len, "%s: cannot open word-time file", words_path);
         return -1;
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", words_path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        slash[1] = 0;
-    else
-        dir[0] = 0;
     word_entry *entries = NULL;
     long num = 0, cap = 0, line_no = 0;
     char line[8192];
@@ -186,7 +203,7 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
             entries = e;
         }
         char path[8192];
-        snprintf(path, sizeof path, "%s%s", fields[0][0] == '/' ? "" : dir, fields[0]);
+        trainer_resolve_path(words_path, fields[0], path, sizeof path);
         entries[num] = (word_entry){strdup(path), start, stop, intern(&d->words, fields[3]), line_no};
         if (!entries[num].file || entries[num].word < 0) { rc = -1; snprintf(err, err_len, "out of memory"); break; }
         num++;
@@ -206,7 +223,7 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
                 if (cb && cb->file_failed)
                     cb->file_failed(cb->ctx, entries[i].file, ferr);
             } else {
-                int speaker = speaker_of(d, entries[i].file);
+                int speaker = trainer_speaker_of(d, entries[i].file);
                 d->num_files++;
                 for (long k = i; k < j; k++) {
                     long s = lround(entries[k].start_s / shift_s), e = lround(entries[k].end_s / shift_s);
@@ -214,7 +231,8 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
                         e = fm.num_frames;
                     if (e - s < 3 || e - s > opts->max_segment_frames)
                         continue;
-                    if (trainer_add_segment(d, fm.data, s, (int)(e - s), entries[k].word, speaker) != 0) {
+                    if (trainer_add_segment(d, fm.data, s, (int)(e - s), entries[k].word, speaker) != 0 ||
+                        trainer_label_last_segment(d, d->words.names[entries[k].word]) != 0) {
                         snprintf(err, err_len, "out of memory");
                         rc = -1;
                         break;
@@ -249,7 +267,7 @@ static int load_windows(trainer_data *d, const trainer_options *opts, const feat
             continue;
         }
         d->num_files++;
-        int speaker = speaker_of(d, files[i]);
+        int speaker = trainer_speaker_of(d, files[i]);
         long num = vad_detect(fm.log_energy, fm.num_frames, frame_length, &vo, NULL, 0);
         vad_region *regions = num > 0 ? malloc(num * sizeof *regions) : NULL;
         if (num > 0 && regions)
@@ -288,6 +306,8 @@ trainer_data *trainer_data_load(const trainer_options *opts, const feature_optio
     d->dim = features_dim(features);
     int rc = words_path ? load_words(d, opts, features, words_path, cb, err, err_len)
                         : load_windows(d, opts, features, files, num_files, cb, err, err_len);
+    if (rc == 0 && opts->transcripts_path)
+        rc = trainer_load_transcripts(d, opts, features, cb, err, err_len);
     if (rc == 0 && d->num_segs == 0) {
         snprintf(err, err_len, "no training segments (%d files read%s)", d->num_files,
                  words_path ? "" : ", no speech detected");

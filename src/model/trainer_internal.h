@@ -7,12 +7,16 @@
 
 #include <stdint.h>
 
-/* One training segment: its frames in the pool, its word and speaker. */
+/* One training segment: its frames in the pool, its word and speaker, and
+ * its transcript for the CTC head. */
 typedef struct {
     long offset; /* first float of its frames in the pool */
     int length;  /* frames */
     int word;    /* word id, -1 without word times */
     int speaker; /* speaker id */
+    long label_offset; /* first label in the label pool */
+    int num_labels;    /* 0: no transcript */
+    int rebuild;       /* 1: the decoder rebuilds it; 0: CTC only (a whole utterance) */
 } segment;
 
 /* Strings to dense ids (open addressing on FNV-1a). */
@@ -32,6 +36,9 @@ struct trainer_data {
     int num_files;
     intern_table words, speakers;
     int max_length;        /* longest segment */
+    int *labels;           /* (num_labels) CTC labels of all segments */
+    long num_labels, labels_cap;
+    long num_utterances;   /* CTC-only segments */
 };
 
 /* Deterministic random numbers (splitmix64), shared so that the same seed
@@ -50,6 +57,23 @@ static inline double rand_unit(uint64_t *state) { return (splitmix64(state) >> 1
  * the pool. Returns 0, or -1 when out of memory. */
 int trainer_add_segment(trainer_data *d, const float *frames, long start, int length, int word,
                         int speaker);
+
+/* Gives the last added segment the labels of text (normalised, see
+ * ctc_text.h).  Returns 0, or -1 when out of memory. */
+int trainer_label_last_segment(trainer_data *d, const char *text);
+
+/* The speaker id of a file: its base name without extension after the first
+ * '_' (the corpus names files uNNNNNN_SPEAKER.wav). -1 when out of memory. */
+int trainer_speaker_of(trainer_data *d, const char *path);
+
+/* out = path of `field` as written in list_path: as is when absolute, else
+ * relative to list_path's folder. */
+void trainer_resolve_path(const char *list_path, const char *field, char *out, size_t out_len);
+
+/* Reads opts->transcripts_path and adds its CTC-only utterance segments. */
+int trainer_load_transcripts(trainer_data *d, const trainer_options *opts,
+                             const feature_options *fo, const trainer_callbacks *cb, char *err,
+                             int err_len);
 
 /* Mean and standard deviation of every dimension over all pooled frames. */
 void trainer_compute_stats(const trainer_data *d, feature_stats *st);

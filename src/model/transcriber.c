@@ -1,0 +1,143 @@
+/* Transcription: VAD regions -> chunks of at most CHUNK_FRAMES -> encoder +
+ * CTC head log-probabilities -> greedy or beam decoding -> words. */
+#include "transcriber.h"
+#include "ctc_decode.h"
+#include "ctc_text.h"
+#include "recording_embedder.h"
+#include "vad.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest stretch decoded at once: the length of the longest utterances the
+ * head is trained on (trainer's max_utterance_frames), so the encoder never
+ * runs far beyond what it has seen. */
+enum { CHUNK_FRAMES = 1500, CHUNK_SEARCH = 500 };
+
+static const float BEAM_PRUNE = 10.0f; /* classes below e^-10 at a frame are not tried */
+
+void transcript_free(transcript *t) {
+    free(t->words);
+    t->words = NULL;
+    t->num_words = 0;
+}
+
+size_t transcript_text(const transcript *t, char *out, size_t out_len) {
+    size_t n = 0;
+    for (int i = 0; i < t->num_words; i++) {
+        const char *w = t->words[i].text;
+        for (const char *p = i ? " " : ""; *p; p++, n++)
+            if (n + 1 < out_len)
+                out[n] = *p;
+        for (; *w; w++, n++)
+            if (n + 1 < out_len)
+                out[n] = *w;
+    }
+    if (out_len > 0)
+        out[n < out_len ? n : out_len - 1] = 0;
+    return n;
+}
+
+/* Appends a word; -1 when out of memory. */
+static int add_word(transcript *t, int *capacity, const char *text, int len, double start_s,
+                    double end_s) {
+    if (t->num_words == *capacity) {
+        int grown = *capacity ? 2 * *capacity : 64;
+        transcript_word *words = realloc(t->words, sizeof *words * grown);
+        if (!words)
+            return -1;
+        t->words = words, *capacity = grown;
+    }
+    transcript_word *w = &t->words[t->num_words++];
+    if (len >= TRANSCRIPT_WORD_MAX)
+        len = TRANSCRIPT_WORD_MAX - 1;
+    memcpy(w->text, text, len);
+    w->text[len] = 0;
+    w->start_s = start_s, w->end_s = end_s;
+    return 0;
+}
+
+/* Turns tokens (frames relative to first_frame) into words split at spaces. */
+static int tokens_to_words(const ctc_token *tokens, int n, long first_frame,
+                           const feature_options *fo, transcript *t, int *capacity) {
+    char word[TRANSCRIPT_WORD_MAX];
+    int len = 0;
+    long start = 0, last = 0;
+    for (int i = 0; i <= n; i++) {
+        if (i == n || tokens[i].label == CTC_SPACE) {
+            if (len > 0 && add_word(t, capacity, word, len,
+                                    embedder_frame_start_s(fo, first_frame + start),
+                                    embedder_window_end_s(fo, first_frame + last, 1)) != 0)
+                return -1;
+            len = 0;
+            continue;
+        }
+        if (len == 0)
+            start = tokens[i].frame;
+        last = tokens[i].frame;
+        if (len < TRANSCRIPT_WORD_MAX - 1)
+            word[len++] = ctc_class_char(tokens[i].label);
+    }
+    return 0;
+}
+
+/* Where to end a chunk of the region [start, end): at end when it fits, else
+ * at the quietest frame among the last CHUNK_SEARCH of the allowed length. */
+static long chunk_end(const feature_matrix *frames, long start, long end) {
+    if (end - start <= CHUNK_FRAMES)
+        return end;
+    long best = start + CHUNK_FRAMES;
+    for (long t = start + CHUNK_FRAMES - CHUNK_SEARCH; t < start + CHUNK_FRAMES; t++)
+        if (frames->log_energy[t] < frames->log_energy[best])
+            best = t;
+    return best;
+}
+
+int transcribe_frames(const autoencoder *model, const feature_matrix *frames, int beam_width,
+                      transcript *out, char *err, int err_len) {
+    memset(out, 0, sizeof *out);
+    const int C = autoencoder_ctc_classes(model);
+    if (C == 0) {
+        snprintf(err, err_len, "the model has no CTC head (train one with s2s train --transcripts)");
+        return -1;
+    }
+    const feature_options *fo = autoencoder_feature_options(model);
+    vad_options vad = vad_defaults();
+    int frame_length = (int)(fo->mfcc.sample_rate_hz * 0.001 * fo->mfcc.frame_length_ms);
+    long num = vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, NULL, 0);
+    if (num <= 0)
+        return num < 0 ? (snprintf(err, err_len, "out of memory"), -1) : 0;
+    vad_region *regions = malloc(sizeof *regions * num);
+    encoder_state *state = encoder_state_new(model, 1, CHUNK_FRAMES);
+    float *log_probs = malloc(sizeof(float) * CHUNK_FRAMES * C);
+    ctc_token *tokens = malloc(sizeof(ctc_token) * CHUNK_FRAMES);
+    int rc = regions && state && log_probs && tokens ? 0 : -1, capacity = 0;
+    if (rc == 0)
+        vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, regions, num);
+    for (long r = 0; r < num && rc == 0; r++) {
+        for (long start = regions[r].start_frame, end; start < regions[r].end_frame && rc == 0;
+             start = end) {
+            end = chunk_end(frames, start, regions[r].end_frame);
+            int n = (int)(end - start);
+            rc = autoencoder_frame_log_probs(model, state, frames->data + start * frames->dim, n,
+                                             log_probs);
+            int num_tokens =
+                rc != 0 ? -1
+                : beam_width <= 1
+                    ? ctc_decode_greedy(log_probs, n, C, CTC_BLANK, tokens)
+                    : ctc_decode_beam(log_probs, n, C, CTC_BLANK, beam_width, BEAM_PRUNE, tokens,
+                                      NULL);
+            rc = num_tokens < 0 ? -1 : tokens_to_words(tokens, num_tokens, start, fo, out, &capacity);
+        }
+    }
+    if (rc != 0) {
+        snprintf(err, err_len, "out of memory");
+        transcript_free(out);
+    }
+    free(regions);
+    encoder_state_free(state);
+    free(log_probs);
+    free(tokens);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* Transcription with the model's CTC head: a recording's speech, region by
+ * region, through the encoder and the head, decoded into words with their
+ * times. */
+#ifndef S2S_MODEL_TRANSCRIBER_H
+#define S2S_MODEL_TRANSCRIBER_H
+
+#include "autoencoder.h"
+#include "feature_pipeline.h"
+
+enum { TRANSCRIPT_WORD_MAX = 64 };
+
+typedef struct {
+    char text[TRANSCRIPT_WORD_MAX]; /* letters and apostrophes (a longer word is cut) */
+    double start_s, end_s;          /* from its first to its last character's emission */
+} transcript_word;
+
+/* Words in time order.  Free with transcript_free. */
+typedef struct {
+    transcript_word *words;
+    int num_words;
+} transcript;
+
+/* Transcribes frames (normalised model frames with their log energies, as
+ * the index computes them).  beam_width 1 decodes greedily, more runs a
+ * prefix beam search of that width.  Speech is found with the VAD and
+ * decoded region by region (a region longer than the head was trained on is
+ * cut at its quietest frame near the limit).  Returns 0 (no speech: 0
+ * words), or -1 with err when the model has no CTC head or memory ran
+ * out. */
+int transcribe_frames(const autoencoder *model, const feature_matrix *frames, int beam_width,
+                      transcript *out, char *err, int err_len);
+
+/* The words joined by single spaces into out (cut to out_len - 1 bytes);
+ * returns the full length. */
+size_t transcript_text(const transcript *t, char *out, size_t out_len);
+
+void transcript_free(transcript *t);
+
+#endif
