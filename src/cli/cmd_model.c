@@ -43,10 +43,11 @@ static int model_info(const char *path) {
     cli_json_string(stdout, path);
     printf(", \"hash\": \"%s\", \"format_version\": %d, \"bytes\": %lld, \"kind\": \"seq2seq-autoencoder\",\n"
            " \"input_dim\": %d, \"hidden_size\": %d, \"num_layers\": %d, \"vector_dim\": %d,"
-           " \"decoder_input\": \"%s\", \"encoder\": \"unidirectional LSTM\", \"num_weights\": %zu, \"num_arrays\": %d,\n",
+           " \"decoder_input\": \"%s\", \"encoder\": \"unidirectional LSTM\", \"num_weights\": %zu, \"num_arrays\": %d,\n"
+           " \"ctc_head\": %s, \"ctc_classes\": %d,\n",
            autoencoder_hash(m), MODEL_FILE_VERSION, size, c->input_dim, c->hidden_size,
            c->num_layers, c->vector_dim, c->decoder_input == AE_DECODER_ZERO ? "zero" : "previous",
-           weights, f->num_records);
+           weights, f->num_records, c->ctc_classes > 0 ? "true" : "false", c->ctc_classes);
     printf(" \"features\": {\"sample_rate_hz\": %d, \"frame_length_ms\": %g, \"frame_shift_ms\": %g,"
            " \"preemphasis\": %g, \"num_mel_bins\": %d, \"low_freq_hz\": %g, \"high_freq_hz\": %g,"
            " \"num_ceps\": %d, \"cepstral_lifter\": %g, \"use_energy\": %d, \"num_deltas\": %d,"

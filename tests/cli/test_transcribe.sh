@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# End-to-end: a CTC head trained with `s2s train --transcripts` on the three
+# fixture recordings (a small model that learns them by heart) transcribes
+# them exactly, greedy and with beam search, with word times in --json; a
+# head added to a model trained without one; a model without a head, bad
+# transcript files, missing and silent audio give clear errors or notes.
+. "$S2S_TESTLIB"
+F="$S2S_FIXTURES/audio"
+cp "$F/speech_a.wav" "$F/speech_b.wav" "$F/speech_c.wav" "$TMP/"
+AUDIO="$TMP/speech_a.wav $TMP/speech_b.wav $TMP/speech_c.wav"
+printf 'speech_a.wav\topen the door please\nspeech_b.wav\tThe cat sat on the mat.\nspeech_c.wav\twe meet again on friday\n' >"$TMP/text.tsv"
+HEAD="--hidden 64 --vector-dim 8 --batch 3 --threads 1 --seed 3 --lr 0.01 --validation 0 -q"
+
+expect_status 0 "--help" "$S2S" transcribe --help
+expect_grep "--beam" "$TMP/out" "help lists --beam"
+expect_status 2 "no audio" "$S2S" transcribe
+expect_status 2 "bad beam" "$S2S" transcribe --beam 0 "$TMP/speech_a.wav"
+
+# A model without a head cannot transcribe.
+expect_status 0 "train without head" "$S2S" train $HEAD --epochs 2 --out "$TMP/plain.model" $AUDIO
+expect_status 1 "transcribe without head" "$S2S" transcribe --model "$TMP/plain.model" "$TMP/speech_a.wav"
+expect_grep "plain.model: .*no CTC head" "$TMP/err" "says the model has no head"
+expect_status 0 "info without head" "$S2S" model info "$TMP/plain.model"
+expect_grep '"ctc_head": false' "$TMP/out" "info: no head"
+
+# Trained with transcripts: a head, and the fixtures learnt by heart.
+expect_status 0 "train with transcripts" "$S2S" train $HEAD --epochs 150 \
+    --transcripts "$TMP/text.tsv" --out "$TMP/head.model" $AUDIO
+expect_status 0 "info with head" "$S2S" model info "$TMP/head.model"
+expect_grep '"ctc_head": true, "ctc_classes": 29' "$TMP/out" "info: head of 29 classes"
+for beam in 1 8; do
+    expect_status 0 "transcribe, beam $beam" "$S2S" transcribe --beam $beam --model "$TMP/head.model" $AUDIO
+    expect_grep "speech_a.wav	open the door please$" "$TMP/out" "beam $beam: speech_a exact"
+    expect_grep "speech_b.wav	the cat sat on the mat$" "$TMP/out" "beam $beam: speech_b exact (normalised)"
+    expect_grep "speech_c.wav	we meet again on friday$" "$TMP/out" "beam $beam: speech_c exact"
+done
+
+# Word times: in order, inside the recording.
+expect_status 0 "transcribe --json" "$S2S" transcribe --json --model "$TMP/head.model" "$TMP/speech_a.wav"
+expect_grep '"text": "open the door please", "words": \[\{"word": "open", "start": ' "$TMP/out" "json words"
+duration=$(soxi -D "$TMP/speech_a.wav" 2>/dev/null || echo 10)
+if /usr/bin/python3 - "$TMP/out" "$duration" <<'EOF'; then pass "word times ordered and inside the file"; else fail "word times wrong: $(cat "$TMP/out")"; fi
+import json, sys
+words = json.loads(open(sys.argv[1]).readline())["words"]
+times = [(w["start"], w["end"]) for w in words]
+ok = len(words) == 4 and all(0 <= s <= e <= float(sys.argv[2]) + 0.05 for s, e in times)
+ok = ok and all(times[i][1] <= times[i + 1][0] + 0.05 for i in range(3))
+sys.exit(0 if ok else 1)
+EOF
+
+# A head added to the model trained without one.
+expect_status 0 "add a head with --init" "$S2S" train $HEAD --epochs 150 --init "$TMP/plain.model" \
+    --transcripts "$TMP/text.tsv" --out "$TMP/added.model" $AUDIO
+expect_status 0 "transcribe with added head" "$S2S" transcribe --model "$TMP/added.model" "$TMP/speech_b.wav"
+expect_grep "the cat sat on the mat$" "$TMP/out" "added head transcribes"
+
+# Bad and odd inputs.
+sox -n -r 16000 -b 16 -c 1 "$TMP/silence.wav" trim 0 2 2>/dev/null
+expect_status 1 "missing file among good" "$S2S" transcribe --model "$TMP/head.model" "$TMP/none.wav" "$TMP/speech_c.wav"
+expect_grep "none.wav: " "$TMP/err" "missing file named"
+expect_grep "we meet again on friday" "$TMP/out" "good file still transcribed"
+expect_status 0 "silent file" "$S2S" transcribe --model "$TMP/head.model" "$TMP/silence.wav"
+expect_grep "silence.wav: no speech recognised" "$TMP/err" "silence noted"
+printf 'speech_a.wav\t0.1\t0.5\n' >"$TMP/bad.tsv"
+expect_status 1 "bad transcript line" "$S2S" train $HEAD --epochs 1 --transcripts "$TMP/bad.tsv" --out "$TMP/x.model" $AUDIO
+expect_grep "bad.tsv:1: expected file<TAB>text" "$TMP/err" "bad line named"
+expect_status 1 "missing transcript file" "$S2S" train $HEAD --epochs 1 --transcripts "$TMP/nope.tsv" --out "$TMP/y.model" $AUDIO
+expect_grep "nope.tsv: cannot open" "$TMP/err" "missing transcript file named"
+finish
