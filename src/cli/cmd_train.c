@@ -44,6 +44,8 @@ static const char *const help =
     "                       file<TAB>text (the file's speech) or a word-time file\n"
     "                       (each file's words joined); paths relative to FILE\n"
     "  --ctc-weight X       weight of the CTC loss beside reconstruction (default 1)\n"
+    "  --ctc-hidden N       a new head reads the encoder through a backward LSTM of\n"
+    "                       N units (right context); 0: a linear head (default)\n"
     "  --variant NAME       plain (rebuild the input, default), denoise (rebuild it\n"
     "                       from a copy with 20% of values zeroed) or correspond\n"
     "                       (rebuild another instance of the same word by another\n"
@@ -229,7 +231,7 @@ int cmd_train(int argc, char **argv) {
         O_WORDS = 256, O_LIST, O_VARIANT, O_HIDDEN, O_LAYERS, O_VDIM, O_EPOCHS, O_BATCH, O_LR,
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
-        O_CTC_WEIGHT,
+        O_CTC_WEIGHT, O_CTC_HIDDEN,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -247,6 +249,7 @@ int cmd_train(int argc, char **argv) {
         {"db", required_argument, 0, O_DB},           {"reindex", no_argument, 0, O_REINDEX},
         {"transcripts", required_argument, 0, O_TRANSCRIPTS},
         {"ctc-weight", required_argument, 0, O_CTC_WEIGHT},
+        {"ctc-hidden", required_argument, 0, O_CTC_HIDDEN},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -282,6 +285,7 @@ int cmd_train(int argc, char **argv) {
         INT_OPT(O_MINW, "--min-window", 2, 1000, o.min_window_frames)
         INT_OPT(O_MAXW, "--max-window", 2, 1000, o.max_window_frames)
         INT_OPT(O_PROGRESS, "--progress", 0, 1000000, o.progress_every)
+        INT_OPT(O_CTC_HIDDEN, "--ctc-hidden", 0, 4096, o.config.ctc_hidden)
         case O_SEED:
             if (cli_parse_int("train", "--seed", optarg, 0, 2147483647L, &v) != 0) return EXIT_USAGE;
             o.seed = (uint64_t)v;

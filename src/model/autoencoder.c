@@ -3,7 +3,7 @@
  * autoencoder.h for the architecture.  Shapes: D input_dim, H hidden_size,
  * L num_layers, V vector_dim, B batch, T steps. */
 #include "autoencoder.h"
-#include "ctc.h"
+#include "ctc_head.h"
 #include "linear.h"
 #include "loss.h"
 #include "lstm.h"
@@ -22,7 +22,7 @@ struct autoencoder {
     int proj;               /* proj.W (2H -> V), b follows */
     int init;               /* dec_init.W (V -> 2LH), b follows */
     int out;                /* out.W (H -> D), b follows */
-    int ctc;                /* ctc.W (H -> C), b follows; -1 without a head */
+    ctc_head head;          /* CTC head (head.classes 0: none) */
     feature_options fopts;
     feature_stats stats;
     char hash[17];
@@ -54,6 +54,8 @@ int autoencoder_config_check(const autoencoder_config *c, char *err, int err_len
     else if (c->ctc_classes != 0 && (c->ctc_classes < 2 || c->ctc_classes > 256))
         snprintf(err, err_len, "ctc_classes %d is neither 0 (no head) nor in 2..256",
                  c->ctc_classes);
+    else if (c->ctc_hidden < 0 || c->ctc_hidden > 4096)
+        snprintf(err, err_len, "ctc_hidden %d out of range 0..4096", c->ctc_hidden);
     else
         return 0;
     return -1;
@@ -86,9 +88,7 @@ autoencoder *autoencoder_new(const autoencoder_config *config, uint64_t seed, ch
         ok &= (m->dec[l] = lstm_params_add(p, name, l == 0 ? D : H, H)) >= 0;
     }
     ok &= (m->out = linear_params_add(p, "out", H, D)) >= 0;
-    m->ctc = -1;
-    if (config->ctc_classes > 0)
-        ok &= (m->ctc = linear_params_add(p, "ctc", H, config->ctc_classes)) >= 0;
+    ok &= ctc_head_declare(&m->head, p, H, config->ctc_classes, config->ctc_hidden) == 0;
     if (!ok || nn_params_alloc(p) != 0) {
         snprintf(err, err_len, "out of memory");
         autoencoder_free(m);
@@ -102,14 +102,15 @@ autoencoder *autoencoder_new(const autoencoder_config *config, uint64_t seed, ch
     return m;
 }
 
-autoencoder *autoencoder_add_ctc_head(const autoencoder *m, int classes, uint64_t seed, char *err,
-                                      int err_len) {
-    if (m->ctc >= 0) {
+autoencoder *autoencoder_add_ctc_head(const autoencoder *m, int classes, int hidden,
+                                      uint64_t seed, char *err, int err_len) {
+    if (m->head.classes > 0) {
         snprintf(err, err_len, "the model already has a CTC head");
         return NULL;
     }
     autoencoder_config c = m->cfg;
     c.ctc_classes = classes;
+    c.ctc_hidden = hidden;
     autoencoder *out = autoencoder_new(&c, seed, err, err_len);
     if (!out)
         return NULL;
@@ -141,6 +142,8 @@ model_file *autoencoder_to_file(const autoencoder *m) {
     rc |= model_file_add_scalar(f, "ae.decoder_input", (float)m->cfg.decoder_input);
     if (m->cfg.ctc_classes > 0)
         rc |= model_file_add_scalar(f, "ae.ctc_classes", (float)m->cfg.ctc_classes);
+    if (m->cfg.ctc_hidden > 0)
+        rc |= model_file_add_scalar(f, "ae.ctc_hidden", (float)m->cfg.ctc_hidden);
     for (int i = 0; i < m->params.num_tensors && rc == 0; i++) {
         const NnTensor *t = &m->params.tensors[i];
         uint32_t dims[2] = {(uint32_t)t->num_rows, (uint32_t)t->num_cols};
@@ -182,9 +185,11 @@ autoencoder *autoencoder_from_file(const model_file *f, char *err, int err_len) 
     if (model_file_find(f, "ae.decoder_input") &&
         read_int_scalar(f, "ae.decoder_input", &c.decoder_input, err, err_len) != 0)
         return NULL;
-    c.ctc_classes = 0;
-    if (model_file_find(f, "ae.ctc_classes") &&
-        read_int_scalar(f, "ae.ctc_classes", &c.ctc_classes, err, err_len) != 0)
+    c.ctc_classes = c.ctc_hidden = 0;
+    if ((model_file_find(f, "ae.ctc_classes") &&
+         read_int_scalar(f, "ae.ctc_classes", &c.ctc_classes, err, err_len) != 0) ||
+        (model_file_find(f, "ae.ctc_hidden") &&
+         read_int_scalar(f, "ae.ctc_hidden", &c.ctc_hidden, err, err_len) != 0))
         return NULL;
     if (autoencoder_config_check(&c, sub, sizeof sub) != 0) {
         snprintf(err, err_len, "bad model architecture: %s", sub);
@@ -325,16 +330,16 @@ void encoder_state_free(encoder_state *s) {
 }
 
 /* The encoder's one pass over a batch (autoencoder_encode_prefixes'
- * contract), which also writes the CTC head's logits (T, B, C) of every
- * step up to the longest sequence when logits is not NULL. */
+ * contract), which also writes the top layer's outputs (T, B, H) of every
+ * step up to the longest sequence when top_out is not NULL. */
 static int encode_pass(const autoencoder *m, encoder_state *s, const float *frames,
                        const int *lengths, int T, int B, const int *prefix_lengths,
-                       int num_prefixes, float *out, float *logits) {
+                       int num_prefixes, float *out, float *top_out) {
     if (B < 1 || B > s->max_batch || T < 0 || T > s->max_frames || num_prefixes < 0 ||
-        num_prefixes > s->max_frames || (logits && m->ctc < 0))
+        num_prefixes > s->max_frames)
         return -1;
     const int D = m->cfg.input_dim, H = m->cfg.hidden_size, L = m->cfg.num_layers,
-              V = m->cfg.vector_dim, G = 4 * H, P = num_prefixes, C = m->cfg.ctc_classes;
+              V = m->cfg.vector_dim, G = 4 * H, P = num_prefixes;
     if (P > 0)
         memset(out, 0, sizeof(float) * (size_t)B * P * V);
     int max_len = 0;
@@ -346,7 +351,7 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
         if (prefix_lengths[p] > max_prefix)
             max_prefix = prefix_lengths[p];
     int steps = max_len < max_prefix ? max_len : max_prefix; /* no step beyond is needed */
-    if (logits)
+    if (top_out)
         steps = max_len;
     for (int l = 0; l < L; l++) {
         memset(s->h[l], 0, sizeof(float) * B * H);
@@ -406,10 +411,8 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
                             normalise(out + ((size_t)b * P + p) * V, s->z + (size_t)b * V, V);
                 }
             }
-            if (logits && l == L - 1)
-                // logits (tc*B, C) = y (tc*B, H) . ctc.W^T + b
-                linear_forward(logits + (size_t)t0 * B * C, y, val(m, m->ctc), val(m, m->ctc + 1),
-                               tc * B, H, C);
+            if (top_out && l == L - 1)
+                memcpy(top_out + (size_t)t0 * B * H, y, sizeof(float) * tc * B * H);
             x = y;
             in_size = H;
         }
@@ -427,12 +430,14 @@ int autoencoder_ctc_classes(const autoencoder *m) { return m->cfg.ctc_classes; }
 
 int autoencoder_frame_log_probs(const autoencoder *m, encoder_state *s, const float *frames,
                                 int num_frames, float *log_probs) {
-    if (num_frames < 1 || num_frames > s->max_frames)
+    if (num_frames < 1 || num_frames > s->max_frames || m->head.classes == 0)
         return -1;
-    if (encode_pass(m, s, frames, &num_frames, num_frames, 1, NULL, 0, NULL, log_probs) != 0)
-        return -1;
-    nn_log_softmax(log_probs, log_probs, num_frames, m->cfg.ctc_classes);
-    return 0;
+    float *top = malloc(sizeof(float) * num_frames * m->cfg.hidden_size);
+    int rc = top ? encode_pass(m, s, frames, &num_frames, num_frames, 1, NULL, 0, NULL, top) : -1;
+    if (rc == 0)
+        rc = ctc_head_log_probs(&m->head, &m->params, top, num_frames, log_probs);
+    free(top);
+    return rc;
 }
 
 int autoencoder_encode(const autoencoder *m, encoder_state *s, const float *frames,
@@ -466,9 +471,8 @@ struct autoencoder_work {
     float *d_proj_in;              /* (B, 2H) */
     float *d_h_fin, *d_c_fin;      /* (B, H) */
     /* CTC head (NULL without one) */
+    ctc_head_work *head_work;
     float *enc_top;                /* (T_in, B, H) top encoder layer's outputs */
-    float *log_probs;              /* (T_in, B, C) */
-    float *d_logits;               /* (T_in, B, C) */
     float *d_top;                  /* (T_in, B, H) */
     float *memory;
 };
@@ -492,7 +496,7 @@ autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int 
     size_t n = L * Ti * B * H + L * To * B * H + 2 * B * H + 2 * B * H + 2 * B * V + B +
                2 * L * B * H + 2 * L * B * H + 3 * To * B * D + 2 * Tm * B * H +
                2 * L * B * H + 2 * L * B * H + 2 * B * V + 2 * B * H + 2 * B * H +
-               (C ? 2 * Ti * B * H + 2 * Ti * B * C : 0);
+               (C ? 2 * Ti * B * H : 0);
     w->memory = calloc(n, sizeof(float));
     if (!w->memory)
         goto fail;
@@ -526,8 +530,8 @@ autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int 
     if (C) {
         w->enc_top = p, p += Ti * B * H;
         w->d_top = p, p += Ti * B * H;
-        w->log_probs = p, p += Ti * B * C;
-        w->d_logits = p, p += Ti * B * C;
+        if (!(w->head_work = ctc_head_work_new(&m->head, max_in, max_batch)))
+            goto fail;
     }
     return w;
 fail:
@@ -538,6 +542,7 @@ fail:
 void autoencoder_work_free(autoencoder_work *w) {
     if (!w)
         return;
+    ctc_head_work_free(w->head_work);
     for (int l = 0; l < AE_MAX_LAYERS; l++) {
         lstm_cache_free(&w->enc_cache[l]);
         lstm_cache_free(&w->dec_cache[l]);
@@ -656,47 +661,6 @@ static float decoder_forward(const autoencoder *m, autoencoder_work *w, const fl
     return mse_forward(w->pred, target, tgt_lengths, T_out, B, D);
 }
 
-/* The CTC head's forward on the top encoder outputs and its loss; with
- * grads, the gradient of ctc_weight * loss * loss_weight with respect to the
- * top outputs in w->d_top and to the head's weights in grads.  The loss is
- * the mean over the batch's transcribed sequences of (loss / characters), an
- * impossible sequence counting zero (reported in ctc_infinite). */
-static float ctc_head_forward_backward(const autoencoder *m, autoencoder_work *w,
-                                       const ae_batch *bt, float loss_weight, float *grads,
-                                       ae_losses *losses) {
-    const int H = m->cfg.hidden_size, C = m->cfg.ctc_classes, B = bt->B, T = bt->T_in;
-    const size_t rows = (size_t)T * B;
-    linear_forward(w->log_probs, w->enc_top, val(m, m->ctc), val(m, m->ctc + 1), (int)rows, H, C);
-    nn_log_softmax(w->log_probs, w->log_probs, (int)rows, C);
-    int num_labelled = 0;
-    for (int b = 0; b < B; b++)
-        num_labelled += bt->label_lengths[b] > 0;
-    if (grads)
-        memset(w->d_logits, 0, sizeof(float) * rows * C);
-    double sum = 0.0;
-    for (int b = 0; b < B; b++) {
-        int n = bt->label_lengths[b];
-        if (n <= 0)
-            continue;
-        float scale = bt->ctc_weight * loss_weight / (float)(num_labelled * n);
-        double loss = ctc_loss(w->log_probs + (size_t)b * C, bt->in_lengths[b], C, B * C,
-                               bt->labels + bt->label_offsets[b], n, 0,
-                               grads ? w->d_logits + (size_t)b * C : NULL, scale);
-        if (isfinite(loss)) {
-            sum += loss / n;
-            losses->ctc_sequences++;
-        } else {
-            losses->ctc_infinite++;
-        }
-    }
-    if (grads) {
-        memset(w->d_top, 0, sizeof(float) * rows * H);
-        linear_backward(w->d_top, grd(m, grads, m->ctc), grd(m, grads, m->ctc + 1), w->d_logits,
-                        w->enc_top, val(m, m->ctc), (int)rows, H, C);
-    }
-    return num_labelled ? (float)(sum / num_labelled) : 0.0f;
-}
-
 float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const ae_batch *bt,
                               float loss_weight, float *grads, ae_losses *losses_out) {
     const int H = m->cfg.hidden_size, L = m->cfg.num_layers, B = bt->B, T_in = bt->T_in,
@@ -706,7 +670,7 @@ float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const a
     const int rebuild = target != NULL, transcribe = bt->labels != NULL;
     ae_losses losses = {0};
     if (B > w->max_batch || T_in > w->max_in || (rebuild && T_out > w->max_out) ||
-        (transcribe && m->ctc < 0) || (!rebuild && !transcribe))
+        (transcribe && m->head.classes == 0) || (!rebuild && !transcribe))
         return NAN;
     const size_t BH = (size_t)B * H;
 
@@ -722,8 +686,16 @@ float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const a
                      val(m, m->enc[l] + 2), T_in, B);
         x = w->enc_out[l];
     }
-    if (transcribe)
-        losses.ctc = ctc_head_forward_backward(m, w, bt, loss_weight, grads, &losses);
+    if (transcribe) {
+        // the head's gradient reaches the encoder through d_top
+        if (grads)
+            memset(w->d_top, 0, sizeof(float) * (size_t)T_in * BH);
+        ctc_head_forward(&m->head, &m->params, w->head_work, w->enc_top, in_lengths, T_in, B);
+        losses.ctc = ctc_head_loss(&m->head, &m->params, w->head_work, in_lengths,
+                                   bt->labels, bt->label_offsets, bt->label_lengths,
+                                   bt->ctc_weight * loss_weight, grads, w->d_top,
+                                   &losses.ctc_sequences, &losses.ctc_infinite);
+    }
     if (rebuild)
         losses.mse = decoder_forward(m, w, target, tgt_lengths, T_out, B);
     float loss = losses.mse + (transcribe ? bt->ctc_weight * losses.ctc : 0.0f);

@@ -58,6 +58,7 @@ typedef struct {
     int vector_dim;  /* V: size of the segment vector */
     int decoder_input; /* AE_DECODER_ZERO (default) or AE_DECODER_PREVIOUS */
     int ctc_classes;   /* C: classes of the CTC head (blank included); 0: no head */
+    int ctc_hidden;    /* units of the head's backward LSTM; 0: a linear head (ctc_head.h) */
 } autoencoder_config;
 
 /* What the decoder reads at each step: the previous target frame (teacher
@@ -83,8 +84,8 @@ autoencoder *autoencoder_new(const autoencoder_config *config, uint64_t seed, ch
  * seed (m's other weights, features and statistics kept): how a head is
  * added to a model trained without one.  NULL with err when m already has a
  * head or out of memory. */
-autoencoder *autoencoder_add_ctc_head(const autoencoder *m, int classes, uint64_t seed, char *err,
-                                      int err_len);
+autoencoder *autoencoder_add_ctc_head(const autoencoder *m, int classes, int hidden,
+                                      uint64_t seed, char *err, int err_len);
 
 /* Reads and checks a model file: container checks (magic, version, CRC),
  * architecture scalars, every tensor's presence and size, feature settings.

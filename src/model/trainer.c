@@ -506,7 +506,8 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     if (!m)
         return -1;
     if ((opts->transcripts_path || opts->config.ctc_classes > 0) && !autoencoder_ctc_classes(m)) {
-        autoencoder *with_head = autoencoder_add_ctc_head(m, CTC_NUM_CLASSES, opts->seed, err, err_len);
+        autoencoder *with_head = autoencoder_add_ctc_head(
+            m, CTC_NUM_CLASSES, opts->config.ctc_hidden, opts->seed, err, err_len);
         autoencoder_free(m);
         if (!with_head)
             return -1;

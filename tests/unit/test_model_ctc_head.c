@@ -1,6 +1,7 @@
-/* The autoencoder's CTC head: the gradient of a joint batch (reconstruction
- * + weighted CTC, one sequence without a transcript, unequal lengths) and of
- * a CTC-only batch against central finite differences; the inference path
+/* The autoencoder's CTC head, linear and with its backward LSTM (each test
+ * runs for both): the gradient of a joint batch (reconstruction + weighted
+ * CTC, one sequence without a transcript, unequal lengths) and of a
+ * CTC-only batch against central finite differences; the inference path
  * (autoencoder_frame_log_probs) gives the log-probabilities training sees;
  * the head survives save -> load; a model without a head refuses labels and
  * a model file says whether it has one.  Text normalisation to labels. */
@@ -15,9 +16,12 @@
 
 enum { B = 3, TI = 6, TO = 4, D = 39, C = 5 };
 
-static autoencoder *head_model(int classes) {
+static const int head_hidden[] = {0, 3}; /* linear head, backward LSTM of 3 */
+
+static autoencoder *head_model(int classes, int hidden) {
     autoencoder_config c = {.input_dim = D, .hidden_size = 5, .num_layers = 2, .vector_dim = 4,
-                            .decoder_input = AE_DECODER_ZERO, .ctc_classes = classes};
+                            .decoder_input = AE_DECODER_ZERO, .ctc_classes = classes,
+                            .ctc_hidden = hidden};
     char err[256];
     autoencoder *m = autoencoder_new(&c, 3, err, sizeof err);
     ck_assert_msg(m != NULL, "%s", err);
@@ -89,7 +93,7 @@ static int check_batch_gradient(autoencoder *m, const ae_batch *bt) {
 }
 
 START_TEST(test_joint_gradient) {
-    autoencoder *m = head_model(C);
+    autoencoder *m = head_model(C, head_hidden[_i]);
     batch_data d;
     make_batch(&d, 1, 5);
     check_batch_gradient(m, &d.batch);
@@ -98,7 +102,7 @@ START_TEST(test_joint_gradient) {
 END_TEST
 
 START_TEST(test_ctc_only_gradient_leaves_decoder_alone) {
-    autoencoder *m = head_model(C);
+    autoencoder *m = head_model(C, head_hidden[_i]);
     batch_data d;
     make_batch(&d, 0, 9);
     check_batch_gradient(m, &d.batch);
@@ -125,7 +129,7 @@ START_TEST(test_ctc_only_gradient_leaves_decoder_alone) {
 END_TEST
 
 START_TEST(test_inference_log_probs_match_training) {
-    autoencoder *m = head_model(C);
+    autoencoder *m = head_model(C, head_hidden[_i]);
     batch_data d;
     make_batch(&d, 0, 21);
     // sequence 0 alone, through the inference encoder
@@ -159,7 +163,7 @@ END_TEST
 
 START_TEST(test_head_save_load_and_refusal) {
     char err[256], path[512];
-    autoencoder *m = head_model(C);
+    autoencoder *m = head_model(C, head_hidden[_i]);
     ck_assert_int_eq(autoencoder_ctc_classes(m), C);
     snprintf(path, sizeof path, "%s/head.model", test_make_temp_dir());
     model_file *f = autoencoder_to_file(m);
@@ -168,13 +172,15 @@ START_TEST(test_head_save_load_and_refusal) {
     autoencoder *loaded = autoencoder_load(path, err, sizeof err);
     ck_assert_msg(loaded != NULL, "%s", err);
     ck_assert_int_eq(autoencoder_ctc_classes(loaded), C);
+    ck_assert_int_eq(autoencoder_get_config(loaded)->ctc_hidden, head_hidden[_i]);
     const NnParams *a = autoencoder_params_const(m), *b = autoencoder_params_const(loaded);
-    ck_assert_int_eq(memcmp(nn_params_get(a, "ctc.W"), nn_params_get(b, "ctc.W"),
-                            sizeof(float) * 5 * C), 0);
+    const NnTensor *head = &a->tensors[nn_params_find(a, "ctc.W")];
+    ck_assert_int_eq(memcmp(head->value, nn_params_get(b, "ctc.W"),
+                            sizeof(float) * head->num_elems), 0);
     autoencoder_free(loaded);
     autoencoder_free(m);
     // without a head: no classes, labels refused
-    autoencoder *plain = head_model(0);
+    autoencoder *plain = head_model(0, 0);
     ck_assert_int_eq(autoencoder_ctc_classes(plain), 0);
     batch_data d;
     make_batch(&d, 1, 1);
@@ -208,10 +214,10 @@ static Suite *head_suite(void) {
     Suite *suite = suite_create("model_ctc_head");
     TCase *tc = tcase_create("head");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_joint_gradient);
-    tcase_add_test(tc, test_ctc_only_gradient_leaves_decoder_alone);
-    tcase_add_test(tc, test_inference_log_probs_match_training);
-    tcase_add_test(tc, test_head_save_load_and_refusal);
+    tcase_add_loop_test(tc, test_joint_gradient, 0, 2);
+    tcase_add_loop_test(tc, test_ctc_only_gradient_leaves_decoder_alone, 0, 2);
+    tcase_add_loop_test(tc, test_inference_log_probs_match_training, 0, 2);
+    tcase_add_loop_test(tc, test_head_save_load_and_refusal, 0, 2);
     tcase_add_test(tc, test_text_normalisation);
     suite_add_tcase(suite, tc);
     return suite;
