@@ -130,6 +130,17 @@ int trainer_label_last_segment(trainer_data *d, const char *text) {
     return 0;
 }
 
+int trainer_split_tabs(char *line, char **fields, int max_fields) {
+    int n = 0;
+    for (char *p = line; p && n < max_fields; n++) {
+        fields[n] = p;
+        p = strchr(p, '\t');
+        if (p)
+            *p++ = 0;
+    }
+    return n;
+}
+
 void trainer_resolve_path(const char *list_path, const char *field, char *out, size_t out_len) {
     const char *slash = strrchr(list_path, '/');
     int dir_len = field[0] == '/' || !slash ? 0 : (int)(slash - list_path + 1);
@@ -180,14 +191,7 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
         if (!line[0] || line[0] == '#')
             continue;
         char *fields[4];
-        char *p = line;
-        int nf = 0;
-        for (; nf < 4 && p; nf++) {
-            fields[nf] = p;
-            p = strchr(p, '\t');
-            if (p)
-                *p++ = 0;
-        }
+        int nf = trainer_split_tabs(line, fields, 4);
         char *end1, *end2;
         double start = nf == 4 ? strtod(fields[1], &end1) : 0, stop = nf == 4 ? strtod(fields[2], &end2) : 0;
         if (nf != 4 || *end1 || *end2 || !(stop > start) || start < 0) {

@@ -66,6 +66,10 @@ int trainer_label_last_segment(trainer_data *d, const char *text);
  * '_' (the corpus names files uNNNNNN_SPEAKER.wav). -1 when out of memory. */
 int trainer_speaker_of(trainer_data *d, const char *path);
 
+/* Splits line in place at tabs into at most max_fields fields (the last
+ * keeps any further tabs); returns how many. */
+int trainer_split_tabs(char *line, char **fields, int max_fields);
+
 /* out = path of `field` as written in list_path: as is when absolute, else
  * relative to list_path's folder. */
 void trainer_resolve_path(const char *list_path, const char *field, char *out, size_t out_len);

@@ -29,18 +29,6 @@ static int compare_lines(const void *a, const void *b) {
     return (x->order > y->order) - (x->order < y->order);
 }
 
-/* Splits line at tabs into at most 4 fields; returns the number. */
-static int split_tabs(char *line, char **fields) {
-    int n = 0;
-    for (char *p = line; p && n < 4; n++) {
-        fields[n] = p;
-        p = strchr(p, '\t');
-        if (p)
-            *p++ = 0;
-    }
-    return n;
-}
-
 static int read_lines(const char *path, transcript_line **out, long *num_out, char *err,
                       int err_len) {
     FILE *f = fopen(path, "r");
@@ -58,7 +46,7 @@ static int read_lines(const char *path, transcript_line **out, long *num_out, ch
         if (!line[0] || line[0] == '#')
             continue;
         char *fields[4], *end1 = NULL, *end2 = NULL;
-        int nf = split_tabs(line, fields);
+        int nf = trainer_split_tabs(line, fields, 4);
         transcript_line t = {.start_s = -1.0, .order = line_no};
         if (nf == 4) {
             t.start_s = strtod(fields[1], &end1);

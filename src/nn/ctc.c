@@ -26,15 +26,6 @@ void nn_log_softmax(float *out, const float *in, int N, int C) {
     }
 }
 
-/* log(exp(a) + exp(b)) without overflow; -INFINITY stands for log 0. */
-static double log_add(double a, double b) {
-    if (a == -INFINITY)
-        return b;
-    if (b == -INFINITY)
-        return a;
-    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
-}
-
 /* Class of extended state s. */
 static int state_class(const int *labels, int blank, int s) {
     return (s & 1) ? labels[s >> 1] : blank;
@@ -67,14 +58,14 @@ double ctc_loss(const float *log_probs, int T, int C, int stride, const int *lab
         for (int s = 0; s < S; s++) {
             double a = prev[s];
             if (s >= 1)
-                a = log_add(a, prev[s - 1]);
+                a = ctc_log_add(a, prev[s - 1]);
             if (can_skip(labels, s))
-                a = log_add(a, prev[s - 2]);
+                a = ctc_log_add(a, prev[s - 2]);
             cur[s] = a == -INFINITY ? a : a + LP(t, state_class(labels, blank, s));
         }
     }
     const double *last = alpha + (size_t)(T - 1) * S;
-    double log_z = S > 1 ? log_add(last[S - 1], last[S - 2]) : last[S - 1];
+    double log_z = S > 1 ? ctc_log_add(last[S - 1], last[S - 2]) : last[S - 1];
     if (log_z == -INFINITY) {
         free(alpha);
         return INFINITY;
@@ -89,9 +80,9 @@ double ctc_loss(const float *log_probs, int T, int C, int stride, const int *lab
             for (int s = 0; s < S; s++) {
                 double b = next[s] + LP(t + 1, state_class(labels, blank, s));
                 if (s + 1 < S)
-                    b = log_add(b, next[s + 1] + LP(t + 1, state_class(labels, blank, s + 1)));
+                    b = ctc_log_add(b, next[s + 1] + LP(t + 1, state_class(labels, blank, s + 1)));
                 if (s + 2 < S && can_skip(labels, s + 2))
-                    b = log_add(b, next[s + 2] + LP(t + 1, state_class(labels, blank, s + 2)));
+                    b = ctc_log_add(b, next[s + 2] + LP(t + 1, state_class(labels, blank, s + 2)));
                 cur[s] = b;
             }
         }

@@ -17,6 +17,17 @@
 #ifndef S2S_NN_CTC_H
 #define S2S_NN_CTC_H
 
+#include <math.h>
+
+/* log(exp(a) + exp(b)) without overflow; -INFINITY stands for log 0. */
+static inline double ctc_log_add(double a, double b) {
+    if (a == -INFINITY)
+        return b;
+    if (b == -INFINITY)
+        return a;
+    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
 /* out (N, C) = log_softmax(in (N, C)) row by row (max-shifted).  out may be
  * in. */
 void nn_log_softmax(float *out, const float *in, int N, int C);

@@ -5,6 +5,7 @@
  * (ending in blank / in its last label) and the sums being built for the
  * current frame. */
 #include "ctc_decode.h"
+#include "ctc.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -21,14 +22,6 @@ int ctc_decode_greedy(const float *log_probs, int T, int C, int blank, ctc_token
         prev = best;
     }
     return n;
-}
-
-static double log_add(double a, double b) {
-    if (a == -INFINITY)
-        return b;
-    if (b == -INFINITY)
-        return a;
-    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
 }
 
 typedef struct {
@@ -83,7 +76,7 @@ static void touch(trie *tr, int id, int t, int *touched, int *num_touched) {
     }
 }
 
-static double total(const trie_node *n) { return log_add(n->p_blank, n->p_label); }
+static double total(const trie_node *n) { return ctc_log_add(n->p_blank, n->p_label); }
 
 int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_width, float prune,
                     ctc_token *out, double *log_prob) {
@@ -103,13 +96,13 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_wi
         for (int i = 0; i < num_beam; i++) {
             int id = beam[i];
             double p_b = tr.nodes[id].p_blank, p_l = tr.nodes[id].p_label;
-            double p_all = log_add(p_b, p_l);
+            double p_all = ctc_log_add(p_b, p_l);
             // stay: a blank, or the last label repeated (merged into it)
             touch(&tr, id, t, touched, &num_touched);
             trie_node *n = &tr.nodes[id];
-            n->next_blank = log_add(n->next_blank, p_all + lp[blank]);
+            n->next_blank = ctc_log_add(n->next_blank, p_all + lp[blank]);
             if (id != 0)
-                n->next_label = log_add(n->next_label, p_l + lp[n->label]);
+                n->next_label = ctc_log_add(n->next_label, p_l + lp[n->label]);
             // extend by one label; the same label again needs a blank between
             for (int k = 0; k < C; k++) {
                 if (k == blank || lp[k] < -prune)
@@ -123,7 +116,7 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_wi
                     c->frame = t; /* (re)enters the beam now: its emission starts here */
                 touch(&tr, child, t, touched, &num_touched);
                 double from = (id != 0 && k == parent_label) ? p_b : p_all;
-                c->next_label = log_add(c->next_label, from + lp[k]);
+                c->next_label = ctc_log_add(c->next_label, from + lp[k]);
             }
         }
         // previous frame's probabilities are consumed; keep the best beam_width
@@ -132,17 +125,17 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_wi
         num_beam = 0;
         for (int i = 0; i < num_touched; i++) {
             trie_node *n = &tr.nodes[touched[i]];
-            double score = log_add(n->next_blank, n->next_label);
+            double score = ctc_log_add(n->next_blank, n->next_label);
             int pos = num_beam < beam_width ? num_beam++ : beam_width;
             if (pos == beam_width) {
                 const trie_node *worst = &tr.nodes[beam[beam_width - 1]];
-                if (score <= log_add(worst->next_blank, worst->next_label))
+                if (score <= ctc_log_add(worst->next_blank, worst->next_label))
                     continue;
                 pos = beam_width - 1;
             }
             while (pos > 0) { /* insertion into the sorted beam */
                 const trie_node *above = &tr.nodes[beam[pos - 1]];
-                if (log_add(above->next_blank, above->next_label) >= score)
+                if (ctc_log_add(above->next_blank, above->next_label) >= score)
                     break;
                 beam[pos] = beam[pos - 1];
                 pos--;

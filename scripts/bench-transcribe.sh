@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Transcription speed of `s2s transcribe` on one thread: a 10-minute recording
+# made of the demo recordings joined end to end (sox), decoded greedily and
+# with the prefix beam search; prints seconds of audio per second of wall
+# time (the target is 100x real time) and where the time goes (features
+# alone, via `s2s features`).
+#
+# usage: scripts/bench-transcribe.sh [--model FILE (data/s2s-default.model)] [--minutes N (10)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=data/s2s-default.model minutes=10
+while [ $# -gt 0 ]; do
+    case $1 in
+    --model) model=$2; shift 2 ;;
+    --minutes) minutes=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+scripts/build.sh build >/dev/null
+s2s=build/s2s
+work=$(mktemp -d /tmp/s2s-bench-transcribe-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# Demo recordings repeated until the wanted length, with half a second of
+# silence between them (so the VAD cuts the speech as it would in a meeting).
+sox -n -r 16000 -c 1 -b 16 "$work/gap.wav" trim 0 0.5
+parts=()
+total=0
+while [ "$(echo "$total < $minutes * 60" | bc)" = 1 ]; do
+    for f in data/demo/*.wav; do
+        parts+=("$f" "$work/gap.wav")
+        total=$(echo "$total + $(soxi -D "$f") + 0.5" | bc -l)
+    done
+done
+sox "${parts[@]}" -r 16000 -c 1 -b 16 "$work/long.wav"
+seconds=$(soxi -D "$work/long.wav")
+printf 'audio: %.1f min (%d pieces of the demo recordings)\n' "$(echo "$seconds / 60" | bc -l)" $((${#parts[@]} / 2))
+
+# Wall time, and CPU time (user + system), which the other jobs of a shared
+# machine inflate less: the process runs on one thread.
+time_of() { # prints "wall cpu" seconds of the command
+    local TIMEFORMAT='%R %U %S' t
+    t=$( { time "$@" >/dev/null 2>&1; } 2>&1 )
+    echo "$t" | awk '{ print $1, $2 + $3 }'
+}
+rate() { echo "$seconds / $1" | bc -l; }
+for run in 1 2; do
+    read -r fw fc < <(time_of "$s2s" features "$work/long.wav")
+    read -r gw gc < <(time_of "$s2s" transcribe --model "$model" --beam 1 "$work/long.wav")
+    read -r bw bc_ < <(time_of "$s2s" transcribe --model "$model" --beam 8 "$work/long.wav")
+    printf 'run %d, x real time by wall (CPU) time: features only %.0fx (%.0fx); transcribe greedy %.0fx (%.0fx), beam 8 %.0fx (%.0fx)\n' \
+        "$run" "$(rate "$fw")" "$(rate "$fc")" "$(rate "$gw")" "$(rate "$gc")" "$(rate "$bw")" "$(rate "$bc_")"
+done
