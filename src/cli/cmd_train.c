@@ -46,6 +46,9 @@ static const char *const help =
     "  --ctc-weight X       weight of the CTC loss beside reconstruction (default 1)\n"
     "  --ctc-hidden N       a new head reads the encoder through a backward LSTM of\n"
     "                       N units (right context); 0: a linear head (default)\n"
+    "  --head-only          train only the CTC head (on --transcripts and the words\n"
+    "                       of --words): the encoder, and so every vector, stays\n"
+    "                       exactly as it was (index and queries need no reindex)\n"
     "  --variant NAME       plain (rebuild the input, default), denoise (rebuild it\n"
     "                       from a copy with 20% of values zeroed) or correspond\n"
     "                       (rebuild another instance of the same word by another\n"
@@ -231,7 +234,7 @@ int cmd_train(int argc, char **argv) {
         O_WORDS = 256, O_LIST, O_VARIANT, O_HIDDEN, O_LAYERS, O_VDIM, O_EPOCHS, O_BATCH, O_LR,
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
-        O_CTC_WEIGHT, O_CTC_HIDDEN,
+        O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -250,6 +253,7 @@ int cmd_train(int argc, char **argv) {
         {"transcripts", required_argument, 0, O_TRANSCRIPTS},
         {"ctc-weight", required_argument, 0, O_CTC_WEIGHT},
         {"ctc-hidden", required_argument, 0, O_CTC_HIDDEN},
+        {"head-only", no_argument, 0, O_HEAD_ONLY},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -310,6 +314,7 @@ int cmd_train(int argc, char **argv) {
         case O_INIT: o.init_path = optarg; break;
         case O_DB: db_path = optarg; break;
         case O_TRANSCRIPTS: o.transcripts_path = optarg; break;
+        case O_HEAD_ONLY: o.head_only = 1; break;
         case O_CTC_WEIGHT:
             if (cli_parse_float("train", "--ctc-weight", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
             o.ctc_weight = (float)x;

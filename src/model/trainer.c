@@ -91,12 +91,13 @@ typedef struct {
     const trainer_data *d;
     autoencoder_work *work;      /* batches the decoder rebuilds */
     autoencoder_work *utt_work;  /* CTC-only batches of whole utterances, or NULL */
-    int max_batch, max_frames;   /* room of in, clean, tgt: max_batch * max_frames frames */
-    float *in, *clean, *tgt;     /* (T, B, D) each */
+    int max_batch;               /* room of in_len, tgt_len, label_off, label_len */
+    float *in, *clean, *tgt;     /* (T, B, D) each, for the larger of the two batch kinds */
     int *in_len, *tgt_len;       /* (max_batch) */
     int *labels;                 /* the batch's transcripts, concatenated */
     int *label_off, *label_len;  /* (max_batch) */
     float ctc_weight;            /* 0: no CTC term */
+    int head_only;               /* CTC only, no gradient into the encoder */
     float *grads;                /* (num_params) this worker's gradient */
     /* the job */
     const long *items;           /* (n) input segments */
@@ -219,8 +220,8 @@ static void *worker_run(void *arg) {
     if (w->backward)
         memset(w->grads, 0, sizeof(float) * autoencoder_params_const(w->m)->num_params);
     ae_batch bt = {.in = in, .in_lengths = w->in_len, .T_in = T_in, .B = w->n,
-                   .target = rebuild ? tgt : NULL, .tgt_lengths = tgt_len, .T_out = T_out,
-                   .ctc_weight = w->ctc_weight};
+                   .target = rebuild && !w->head_only ? tgt : NULL, .tgt_lengths = tgt_len,
+                   .T_out = T_out, .ctc_weight = w->ctc_weight, .head_only = w->head_only};
     if (w->ctc_weight > 0 &&
         gather_labels(w->labels, w->label_off, w->label_len, w->d, w->items, w->n) > 0)
         bt.labels = w->labels, bt.label_offsets = w->label_off, bt.label_lengths = w->label_len;
@@ -436,6 +437,19 @@ static int file_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
+/* For training the CTC head alone: the other tensors get no gradient, and
+ * with their Adam moments at zero their update is exactly zero, so they stay
+ * bit for bit (a resumed joint run's moments would still move them). */
+static void freeze_all_but_head(NnParams *p) {
+    for (int i = 0; i < p->num_tensors; i++) {
+        const NnTensor *t = &p->tensors[i];
+        if (strncmp(t->name, "ctc", 3) != 0) {
+            memset(p->adam_m + t->offset, 0, sizeof(float) * t->num_elems);
+            memset(p->adam_v + t->offset, 0, sizeof(float) * t->num_elems);
+        }
+    }
+}
+
 /* Makes the model: resumed from a checkpoint at out_path, from init_path,
  * or new.  Sets *epoch, *step and Adam's state; *have_stats when the
  * statistics came with the model. */
@@ -517,6 +531,14 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     const int D = d->dim, B = opts->batch_size, nt = opts->num_threads;
     const float ctc_weight =
         autoencoder_ctc_classes(m) > 0 && d->num_labels > 0 ? opts->ctc_weight : 0.0f;
+    if (opts->head_only) {
+        if (ctc_weight <= 0) {
+            snprintf(err, err_len, "training the head alone needs transcripts (--transcripts or --words) and a CTC weight above 0");
+            autoencoder_free(m);
+            return -1;
+        }
+        freeze_all_but_head(autoencoder_params(m));
+    }
     if (autoencoder_get_config(m)->input_dim != D) {
         snprintf(err, err_len, "the model reads %d values a frame, the data has %d",
                  autoencoder_get_config(m)->input_dim, D);
@@ -596,7 +618,9 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                 sz.utt_frames = s->length;
             if (s->num_labels > sz.max_labels)
                 sz.max_labels = s->num_labels;
-            int needs_partner = correspond && kind;
+            if (opts->head_only && s->num_labels == 0)
+                continue;
+            int needs_partner = correspond && kind && !opts->head_only;
             if (is_train[i]) {
                 if (!needs_partner || pick_partner(d, &groups, is_train, i, &rng) >= 0)
                     items[num_items++] = i;
@@ -634,6 +658,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
             snprintf(err, err_len, "out of memory for the training scratch");
             goto cleanup;
         }
+        workers[num_workers].head_only = opts->head_only;
     }
 
     long frames_per_epoch = 0;

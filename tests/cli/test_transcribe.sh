@@ -2,7 +2,8 @@
 # End-to-end: a CTC head trained with `s2s train --transcripts` on the three
 # fixture recordings (a small model that learns them by heart) transcribes
 # them exactly, greedy and with beam search, with word times in --json; a
-# head added to a model trained without one; a model without a head, bad
+# head added to a model trained without one, jointly or alone (--head-only:
+# the vectors stay bit for bit); a model without a head, bad
 # transcript files, missing and silent audio give clear errors or notes.
 . "$S2S_TESTLIB"
 F="$S2S_FIXTURES/audio"
@@ -53,6 +54,18 @@ expect_status 0 "add a head with --init" "$S2S" train $HEAD --epochs 150 --init 
     --transcripts "$TMP/text.tsv" --out "$TMP/added.model" $AUDIO
 expect_status 0 "transcribe with added head" "$S2S" transcribe --model "$TMP/added.model" "$TMP/speech_b.wav"
 expect_grep "the cat sat on the mat$" "$TMP/out" "added head transcribes"
+
+# A head trained alone on a fixed encoder: the vectors stay bit for bit.
+expect_status 0 "head only" "$S2S" train $HEAD --epochs 150 --threads 2 --head-only --ctc-hidden 32 \
+    --init "$TMP/plain.model" --transcripts "$TMP/text.tsv" --out "$TMP/headonly.model" $AUDIO
+"$S2S" embed --model "$TMP/plain.model" $AUDIO >"$TMP/vectors.plain"
+"$S2S" embed --model "$TMP/headonly.model" $AUDIO >"$TMP/vectors.headonly"
+cmp -s "$TMP/vectors.plain" "$TMP/vectors.headonly" && pass "head-only training leaves the vectors alone" ||
+    fail "head-only training changed the vectors"
+expect_status 0 "transcribe with head trained alone" "$S2S" transcribe --model "$TMP/headonly.model" "$TMP/speech_a.wav"
+expect_grep "open the door please$" "$TMP/out" "head trained alone transcribes"
+expect_status 1 "head only without transcripts" "$S2S" train $HEAD --epochs 1 --head-only --out "$TMP/z.model" $AUDIO
+expect_grep "needs transcripts" "$TMP/err" "head only without transcripts explained"
 
 # Bad and odd inputs.
 sox -n -r 16000 -b 16 -c 1 "$TMP/silence.wav" trim 0 2 2>/dev/null
