@@ -751,6 +751,40 @@ cleanup:
     return status;
 }
 
+int index_get_transcript(index_db *idx, int64_t recording_id, char **text, char *err,
+                         int err_len) {
+    sqlite3_stmt *stmt = NULL;
+    *text = NULL;
+    if (prepare(idx->db, "SELECT transcript FROM recordings WHERE id = ?1", &stmt, err, err_len))
+        return -1;
+    sqlite3_bind_int64(stmt, 1, recording_id);
+    int rc = sqlite3_step(stmt), status = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+        *text = strdup((const char *)sqlite3_column_text(stmt, 0));
+        if (!*text) status = index_fail(err, err_len, "out of memory reading a transcript");
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = index_fail_sqlite(idx->db, rc, "reading a transcript", err, err_len);
+    }
+    sqlite3_finalize(stmt);
+    return status;
+}
+
+int index_count_transcripts(index_db *idx, int64_t *num_transcripts, int64_t *num_recordings,
+                            char *err, int err_len) {
+    sqlite3_stmt *stmt = NULL;
+    if (prepare(idx->db, "SELECT count(transcript), count(*) FROM recordings", &stmt, err, err_len))
+        return -1;
+    int rc = sqlite3_step(stmt), status = 0;
+    if (rc == SQLITE_ROW) {
+        if (num_transcripts) *num_transcripts = sqlite3_column_int64(stmt, 0);
+        if (num_recordings) *num_recordings = sqlite3_column_int64(stmt, 1);
+    } else {
+        status = index_fail_sqlite(idx->db, rc, "counting transcripts", err, err_len);
+    }
+    sqlite3_finalize(stmt);
+    return status;
+}
+
 /* ---- stats and checks ---- */
 
 int index_get_stats(index_db *idx, index_stats *stats, char *err, int err_len) {

@@ -9,6 +9,11 @@
  *       exactly one row has active = 1 once any model is registered.
  *   recordings(id, path UNIQUE, size_bytes, mtime_ns, content_hash,
  *              duration_s, sample_rate_hz, indexed_s, transcript NULL)
+ *       transcript: what the CTC head of the model that indexed the
+ *              recording heard, one word a line "start<TAB>end<TAB>word\n"
+ *              (seconds, two decimals; src/model/transcript_format.h
+ *              writes and reads it); "" when the head heard no word, NULL
+ *              when the recording was indexed by a model without a head.
  *   vectors(recording_id, model_id, num_segments, format, segments,
  *           vectors, scales)     UNIQUE(recording_id, model_id)
  *       segments: num_segments (start_s, end_s) float32 pairs;
@@ -177,6 +182,16 @@ int index_remove_recording(index_db *idx, const char *path, int *num_removed, ch
 typedef int (*index_recording_fn)(const index_recording *rec, void *user);
 int index_list_recordings(index_db *idx, int64_t model_id, index_recording_fn fn, void *user,
                           char *err, int err_len);
+
+/* The transcript of a recording: *text gets a copy to free(), or NULL when
+ * it has none (or there is no such recording). */
+int index_get_transcript(index_db *idx, int64_t recording_id, char **text, char *err,
+                         int err_len);
+
+/* How many recordings have a transcript (*num_transcripts) out of how many
+ * (*num_recordings); either pointer may be NULL. */
+int index_count_transcripts(index_db *idx, int64_t *num_transcripts, int64_t *num_recordings,
+                            char *err, int err_len);
 
 /* Fills *stats; release with index_stats_free. */
 int index_get_stats(index_db *idx, index_stats *stats, char *err, int err_len);

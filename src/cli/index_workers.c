@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "file_identity.h"
 #include "recording_embedder.h"
+#include "transcript_format.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -77,7 +78,29 @@ static int check_file(pool *p, const char *path, file_identity *id) {
     return 0;
 }
 
-/* Embeds one file and stores its vectors; returns 0, 1 when skipped, -1 on
+/* Beam width of the transcripts stored with the vectors (see README:
+ * Transcripts in the index). */
+enum { INDEX_TRANSCRIPT_BEAM = 1 };
+
+/* The transcript of frames in the index's text form (transcript_format.h),
+ * to free(); NULL with *failed = 0 when the model has no CTC head. */
+static char *transcribe_for_index(const autoencoder *model, const feature_matrix *frames,
+                                  int *failed, char *err, int err_len) {
+    *failed = 0;
+    if (autoencoder_ctc_classes(model) == 0) return NULL;
+    transcript t;
+    char *text = NULL;
+    if (transcribe_frames(model, frames, INDEX_TRANSCRIPT_BEAM, &t, err, err_len) == 0) {
+        text = transcript_format(&t);
+        if (!text) snprintf(err, err_len, "out of memory");
+        transcript_free(&t);
+    }
+    *failed = text == NULL;
+    return text;
+}
+
+/* Embeds one file (and transcribes it when the model has a CTC head, from
+ * the same frames) and stores its vectors; returns 0, 1 when skipped, -1 on
  * failure (already reported). */
 static int embed_one(pool *p, embedder_state *embedder, const char *path) {
     char err[CLI_ERR_LEN];
@@ -98,7 +121,16 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
         features_free(&frames);
         return -1;
     }
+    int failed;
+    char *text = transcribe_for_index(model, &frames, &failed, err, sizeof err);
+    if (failed) {
+        cli_error(path, "%s", err);
+        features_free(&frames);
+        embedded_segments_free(&segments);
+        return -1;
+    }
     index_recording rec = {
+        .transcript = text,
         .path = id.path,
         .size_bytes = id.size_bytes,
         .mtime_ns = id.mtime_ns,
@@ -117,6 +149,7 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
     if (rc != 0) cli_error(path, "%s", err);
     features_free(&frames);
     embedded_segments_free(&segments);
+    free(text);
     return rc;
 }
 
