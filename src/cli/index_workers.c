@@ -85,12 +85,12 @@ enum { INDEX_TRANSCRIPT_BEAM = 1 };
 /* The transcript of frames in the index's text form (transcript_format.h),
  * to free(); NULL with *failed = 0 when the model has no CTC head. */
 static char *transcribe_for_index(const autoencoder *model, const feature_matrix *frames,
-                                  int *failed, char *err, int err_len) {
+                                  int beam, int *failed, char *err, int err_len) {
     *failed = 0;
     if (autoencoder_ctc_classes(model) == 0) return NULL;
     transcript t;
     char *text = NULL;
-    if (transcribe_frames(model, frames, INDEX_TRANSCRIPT_BEAM, &t, err, err_len) == 0) {
+    if (transcribe_frames(model, frames, beam > 1 ? beam : 1, &t, err, err_len) == 0) {
         text = transcript_format(&t);
         if (!text) snprintf(err, err_len, "out of memory");
         transcript_free(&t);
@@ -122,7 +122,7 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
         return -1;
     }
     int failed;
-    char *text = transcribe_for_index(model, &frames, &failed, err, sizeof err);
+    char *text = transcribe_for_index(model, &frames, p->w->transcript_beam, &failed, err, sizeof err);
     if (failed) {
         cli_error(path, "%s", err);
         features_free(&frames);

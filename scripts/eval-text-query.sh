@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Written-phrase queries against spoken ones on the project's evaluation set
+# (scripts/make-corpus.sh --eval): indexes the documents with MODEL (which
+# must have a CTC head, so transcripts are stored), then prints MAP, P@N and
+# P@5 of
+#   spoken   s2s eval with the recorded queries (the index's vectors),
+#   text     s2s eval --text with the same terms written (stored transcripts),
+#   kws      the keyword-spotting alternative: each term's label sequence
+#            scored against the CTC head's frame posteriors, recomputed from
+#            the audio (build/s2s-bench-text-kws, not in the product),
+# each for all queries, single words and phrases, and the cost of each.
+# usage: scripts/eval-text-query.sh MODEL [EVAL_DIR (build/evalset)] [--beam N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=${1:?usage: scripts/eval-text-query.sh MODEL [EVAL_DIR] [--beam N]}
+eval_dir=${2:-build/evalset}
+beam=1
+[ "${3:-}" = "--beam" ] && beam=$4
+scripts/build.sh build >/dev/null
+[ -d "$eval_dir/docs" ] || scripts/make-corpus.sh --eval "$eval_dir"
+work=$(mktemp -d /tmp/s2s-eval-text-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+s2s=build/s2s
+mapfile -t queries < <(ls "$eval_dir"/queries/*.wav)
+words=(); phrases=()
+for q in "${queries[@]}"; do case "$(basename "$q")" in *_*) phrases+=("$q") ;; *) words+=("$q") ;; esac; done
+truth="$eval_dir/truth.tsv"
+
+t0=$(date +%s.%N)
+"$s2s" index -q -j "$(nproc)" --beam "$beam" --model "$model" --db "$work/eval.db" "$eval_dir"/docs/*.wav
+t1=$(date +%s.%N)
+minutes=$("$s2s" stats --json --db "$work/eval.db" | sed 's/.*"hours": \([0-9.]*\),.*/\1/' | awk '{print $1 * 60}')
+printf 'indexing with transcripts (beam %d): %.1f s for %.1f min of audio (%.0fx real time, %d cores)\n' \
+    "$beam" "$(echo "$t1 - $t0" | bc -l)" "$minutes" "$(echo "$minutes * 60 / ($t1 - $t0)" | bc -l)" "$(nproc)"
+
+# run KIND [--text] QUERIES...: one line of figures.
+run() {
+    local kind=$1; shift
+    "$s2s" eval -q --db "$work/eval.db" --truth "$truth" "$@" | head -1 | sed "s/^/$kind /"
+}
+for mode in spoken text; do
+    flag=(); [ "$mode" = text ] && flag=(--text)
+    t0=$(date +%s.%N)
+    run "$(printf '%-6s %-8s' "$mode" all)" "${flag[@]}" "${queries[@]}"
+    t1=$(date +%s.%N)
+    run "$(printf '%-6s %-8s' "$mode" words)" "${flag[@]}" "${words[@]}"
+    run "$(printf '%-6s %-8s' "$mode" phrases)" "${flag[@]}" "${phrases[@]}"
+    printf '%s cost: %.1f ms per query (whole s2s eval run / queries)\n' "$mode" \
+        "$(echo "($t1 - $t0) * 1000 / ${#queries[@]}" | bc -l)"
+done
+build/s2s-bench-text-kws "$model" "$truth" "$eval_dir"/docs/*.wav
