@@ -14,7 +14,13 @@
  * ranked by their best span; MAP, P@N and P@5 as `s2s eval`, for all
  * queries of the truth file, its single words and its phrases.
  *
- * usage: s2s-bench-text-kws MODEL TRUTH.tsv DOC.wav...
+ * With --prune X the posteriors are first reduced to what a compact store
+ * would keep: at each frame the classes with log-probability >= -X, each
+ * rounded to 1/16 (int8), the others set to -X; a frame where only blank is
+ * kept costs nothing (run length), another frame 1 byte + 2 per kept class.
+ * The bytes such a store would take are printed.
+ *
+ * usage: s2s-bench-text-kws [--prune X] MODEL TRUTH.tsv DOC.wav...
  * (queries: the truth file's query names, '_' read as a space) */
 #include "autoencoder.h"
 #include "ctc_text.h"
@@ -35,6 +41,27 @@ typedef struct {
     int *chunk_start; /* (num_frames) 1 where a decoded chunk starts */
     long num_frames;
 } doc;
+
+static float prune = 0; /* 0: posteriors kept whole */
+static double stored_bytes = 0;
+
+/* Reduces frames of log-probabilities to a compact store's (see the top). */
+static void prune_frames(float *lp, long num_frames, int C) {
+    for (long t = 0; t < num_frames; t++) {
+        float *f = lp + t * C;
+        int kept = 0, blank_only = 1;
+        for (int c = 0; c < C; c++) {
+            if (f[c] >= -prune) {
+                f[c] = roundf(f[c] * 16) / 16;
+                kept++;
+                if (c != CTC_BLANK) blank_only = 0;
+            } else {
+                f[c] = -prune;
+            }
+        }
+        if (!blank_only) stored_bytes += 1 + 2 * kept;
+    }
+}
 
 static double now_s(void) {
     struct timespec ts;
@@ -74,6 +101,7 @@ static int load_doc(const autoencoder *m, encoder_state *st, const char *path, d
             int n = (int)(regions[r].end_frame - s < CHUNK ? regions[r].end_frame - s : CHUNK);
             autoencoder_frame_log_probs(m, st, fm.data + s * fm.dim, n,
                                         d->log_probs + d->num_frames * C);
+            if (prune > 0) prune_frames(d->log_probs + d->num_frames * C, n, C);
             d->chunk_start[d->num_frames] = 1;
             d->num_frames += n;
         }
@@ -133,8 +161,12 @@ static int by_score(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 2 && !strcmp(argv[1], "--prune")) {
+        prune = (float)atof(argv[2]);
+        argv += 2, argc -= 2;
+    }
     if (argc < 4) {
-        fprintf(stderr, "usage: s2s-bench-text-kws MODEL TRUTH.tsv DOC.wav...\n");
+        fprintf(stderr, "usage: s2s-bench-text-kws [--prune X] MODEL TRUTH.tsv DOC.wav...\n");
         return 2;
     }
     char err[512];
@@ -205,5 +237,8 @@ int main(int argc, char **argv) {
     printf("kws cost: posteriors %.2f s for %.1f min of speech (%.0fx real time, one thread); "
            "%.2f ms per query\n", t1 - t0, audio_frames / 6000.0, audio_frames / 100.0 / (t1 - t0),
            1000.0 * (t2 - t1) / (count[0] ? count[0] : 1));
+    if (prune > 0)
+        printf("kws pruned at -%.1f: a store would take %.0f bytes, %.2f MB per hour of speech\n",
+               prune, stored_bytes, stored_bytes / 1e6 / (audio_frames / 360000.0));
     return 0;
 }

@@ -36,6 +36,7 @@ static const char *const help =
     "                  one; 0: fixed windows only (default: 5)\n"
     "  --beam N        with a CTC head: prefix beam width of the stored transcripts\n"
     "                  (default: 1, greedy)\n"
+    "  --no-transcripts  store no transcripts, even with a CTC head (faster)\n"
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
     "\n"
@@ -81,6 +82,7 @@ int cmd_index(int argc, char **argv) {
         {"float", no_argument, 0, 'f'},      {"quiet", no_argument, 0, 'q'},
         {"hop", required_argument, 0, 'H'},  {"windows", required_argument, 0, 'W'},
         {"pause", required_argument, 0, 'P'}, {"beam", required_argument, 0, 'B'},
+        {"no-transcripts", no_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
     };
     index_args args = {.db_path = "s2s.db", .num_jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
@@ -110,6 +112,7 @@ int cmd_index(int argc, char **argv) {
             if (cli_parse_int("index", "--beam", optarg, 1, 1000, &value) != 0) return EXIT_USAGE;
             args.beam = (int)value;
             break;
+        case 'N': args.beam = 0; break;
         case 'W':
             if (index_workers_parse_windows(optarg, &args.segmenter) != 0)
                 return cli_usage_error("index", "--windows wants ascending frame counts like 30,50,70,100");

@@ -83,14 +83,15 @@ static int check_file(pool *p, const char *path, file_identity *id) {
 enum { INDEX_TRANSCRIPT_BEAM = 1 };
 
 /* The transcript of frames in the index's text form (transcript_format.h),
- * to free(); NULL with *failed = 0 when the model has no CTC head. */
+ * to free(); NULL with *failed = 0 when the model has no CTC head or beam
+ * is 0 (none wanted). */
 static char *transcribe_for_index(const autoencoder *model, const feature_matrix *frames,
                                   int beam, int *failed, char *err, int err_len) {
     *failed = 0;
-    if (autoencoder_ctc_classes(model) == 0) return NULL;
+    if (autoencoder_ctc_classes(model) == 0 || beam <= 0) return NULL;
     transcript t;
     char *text = NULL;
-    if (transcribe_frames(model, frames, beam > 1 ? beam : 1, &t, err, err_len) == 0) {
+    if (transcribe_frames(model, frames, beam, &t, err, err_len) == 0) {
         text = transcript_format(&t);
         if (!text) snprintf(err, err_len, "out of memory");
         transcript_free(&t);

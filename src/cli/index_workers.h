@@ -32,7 +32,7 @@ typedef struct {
     int num_paths;
     int num_jobs;                    /* threads, >= 1 */
     int transcript_beam;             /* with a CTC head: beam width of the stored
-                                        transcripts; <= 1 greedy */
+                                        transcripts, 1 greedy; 0: none stored */
     const char *verb;                /* for progress, e.g. "indexed" */
     /* out */
     int num_embedded, num_skipped, num_failed;

@@ -36,6 +36,13 @@ expect_grep $'^[0-9]+\\.[0-9]{2}\t[0-9]+\\.[0-9]{2}\tdoor$' "$TMP/ta" "transcrip
 awk -F'\t' 'NF != 3 || $1 > $2 || (NR > 1 && $1 < prev) { bad = 1 } { prev = $1 } END { exit bad }' "$TMP/ta" &&
     pass "times ordered" || fail "times out of order: $(cat "$TMP/ta")"
 
+expect_status 0 "index --beam 8" "$S2S" index -q --db "$TMP/beam.db" --beam 8 --model "$TMP/head.model" $AUDIO
+[ "$(transcript_of "$TMP/beam.db" speech_b | cut -f3 | tr '\n' ' ')" = "the cat sat on the mat " ] &&
+    pass "beam search transcript stored" || fail "--beam 8: $(transcript_of "$TMP/beam.db" speech_b)"
+expect_status 0 "index --no-transcripts" "$S2S" index -q --db "$TMP/none.db" --no-transcripts --model "$TMP/head.model" $AUDIO
+[ "$(transcript_of "$TMP/none.db" speech_b)" = NULL ] && pass "--no-transcripts stores none" ||
+    fail "--no-transcripts stored: $(transcript_of "$TMP/none.db" speech_b)"
+
 # Spoken query: each hit with the words around it.
 expect_status 0 "spoken query" "$S2S" query -q --db "$DB" -k 3 "$F/speech_b.wav"
 expect_grep 'speech_b\.wav  \| (the )?\[[a-z ]*cat[a-z ]*\]' "$TMP/out" "text output shows the hit's words"
