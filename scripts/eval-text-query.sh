@@ -9,12 +9,12 @@
 #            scored against the CTC head's frame posteriors, recomputed from
 #            the audio (build/s2s-bench-text-kws, not in the product),
 # each for all queries, single words and phrases, and the cost of each.
-# usage: scripts/eval-text-query.sh MODEL [EVAL_DIR (build/evalset)] [--beam N]
+# usage: scripts/eval-text-query.sh MODEL [EVAL_DIR (build/evalset)] [--beam N (8)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:?usage: scripts/eval-text-query.sh MODEL [EVAL_DIR] [--beam N]}
 eval_dir=${2:-build/evalset}
-beam=1
+beam=8
 [ "${3:-}" = "--beam" ] && beam=$4
 scripts/build.sh build >/dev/null
 [ -d "$eval_dir/docs" ] || scripts/make-corpus.sh --eval "$eval_dir"
@@ -26,12 +26,21 @@ words=(); phrases=()
 for q in "${queries[@]}"; do case "$(basename "$q")" in *_*) phrases+=("$q") ;; *) words+=("$q") ;; esac; done
 truth="$eval_dir/truth.tsv"
 
-t0=$(date +%s.%N)
-"$s2s" index -q -j "$(nproc)" --beam "$beam" --model "$model" --db "$work/eval.db" "$eval_dir"/docs/*.wav
-t1=$(date +%s.%N)
-minutes=$("$s2s" stats --json --db "$work/eval.db" | sed 's/.*"hours": \([0-9.]*\),.*/\1/' | awk '{print $1 * 60}')
-printf 'indexing with transcripts (beam %d): %.1f s for %.1f min of audio (%.0fx real time, %d cores)\n' \
-    "$beam" "$(echo "$t1 - $t0" | bc -l)" "$minutes" "$(echo "$minutes * 60 / ($t1 - $t0)" | bc -l)" "$(nproc)"
+# index_timed LABEL DB ARGS...: indexes the documents, prints wall and CPU time.
+index_timed() {
+    local label=$1 db=$2; shift 2
+    local t0 t1 cpu
+    t0=$(date +%s.%N)
+    cpu=$( { /usr/bin/time -f '%U %S' "$s2s" index -q -j "$(nproc)" --model "$model" --db "$db" "$@" \
+        "$eval_dir"/docs/*.wav; } 2>&1 | tail -1 | awk '{print $1 + $2}')
+    t1=$(date +%s.%N)
+    minutes=$("$s2s" stats --json --db "$db" | sed 's/.*"hours": \([0-9.]*\),.*/\1/' | awk '{print $1 * 60}')
+    printf 'indexing %-28s %.1f s wall (%.0fx real time, %d cores), %.1f s CPU, for %.1f min of audio\n' \
+        "$label" "$(echo "$t1 - $t0" | bc -l)" "$(echo "$minutes * 60 / ($t1 - $t0)" | bc -l)" "$(nproc)" \
+        "$cpu" "$minutes"
+}
+index_timed "without transcripts:" "$work/plain.db" --no-transcripts
+index_timed "with transcripts (beam $beam):" "$work/eval.db" --beam "$beam"
 
 # run KIND [--text] QUERIES...: one line of figures.
 run() {

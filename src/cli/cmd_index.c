@@ -35,7 +35,7 @@ static const char *const help =
     "                  pause of N frames or more and end where it stops before\n"
     "                  one; 0: fixed windows only (default: 5)\n"
     "  --beam N        with a CTC head: prefix beam width of the stored transcripts\n"
-    "                  (default: 1, greedy)\n"
+    "                  (default: 8, as s2s transcribe; 1: greedy)\n"
     "  --no-transcripts  store no transcripts, even with a CTC head (faster)\n"
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
@@ -86,7 +86,7 @@ int cmd_index(int argc, char **argv) {
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
     };
     index_args args = {.db_path = "s2s.db", .num_jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
-                       .beam = 1, .segmenter = segmenter_defaults()};
+                       .beam = 8, .segmenter = segmenter_defaults()};
     long value;
     int c;
     opterr = 0;
