@@ -43,6 +43,17 @@ static int add_hit(search_state *s, int p, const index_hit *hit) {
     return 0;
 }
 
+/* Best first; ties: the recording listed first (path order), then earlier.
+ * A total order, so keeping the first k of a sorted part of the hits and
+ * later the first k of all gives the first k of all. */
+static int compare_hits(const void *pa, const void *pb) {
+    const index_hit *a = pa, *b = pb;
+    if (a->score != b->score) return a->score > b->score ? -1 : 1;
+    int by_path = strcmp(a->path, b->path);
+    if (by_path) return by_path;
+    return (a->start_s > b->start_s) - (a->start_s < b->start_s);
+}
+
 /* One recording: parse its transcript, match every phrase, keep its merged
  * runs as hits. */
 static int search_recording(const index_recording *rec, void *user) {
@@ -96,16 +107,16 @@ static int search_recording(const index_recording *rec, void *user) {
         }
     }
     transcript_free(&t);
+    /* Only the best k of each phrase can be printed: cut the lists now and
+     * then, so memory stays O(k) however large the index. */
+    for (int p = 0; p < s->out->num_phrases; p++) {
+        text_search_hits *h = &s->out->phrases[p];
+        if (h->num_hits > 4 * s->options->k + 256) {
+            qsort(h->hits, (size_t)h->num_hits, sizeof *h->hits, compare_hits);
+            h->num_hits = s->options->k;
+        }
+    }
     return 0;
-}
-
-/* Best first; ties: the recording listed first (path order), then earlier. */
-static int compare_hits(const void *pa, const void *pb) {
-    const index_hit *a = pa, *b = pb;
-    if (a->score != b->score) return a->score > b->score ? -1 : 1;
-    int by_path = strcmp(a->path, b->path);
-    if (by_path) return by_path;
-    return (a->start_s > b->start_s) - (a->start_s < b->start_s);
 }
 
 int text_search_run(index_db *db, const char *const *phrases, int num_phrases,
