@@ -6,6 +6,7 @@
  * the words around it (hit_context.h). */
 #include "cli.h"
 #include "hit_context.h"
+#include "phrase_match.h"
 #include "query_runner.h"
 #include "text_search.h"
 
@@ -143,6 +144,12 @@ static int query_text(const char *db_path, char **phrases, int num_phrases,
                "system_id=\"s2s\">\n", (long long)result.num_transcripts);
     for (int p = 0; p < num_phrases; p++) {
         const text_search_hits *h = &result.phrases[p];
+        char normalised[8];
+        if (phrase_normalise(phrases[p], normalised, sizeof normalised) == 0) {
+            cli_error(phrases[p], "no letter or digit to search for");
+            num_failed++;
+            continue;
+        }
         cli_note("\"%s\": %d hits in %lld transcripts\n", phrases[p], h->num_hits,
                  (long long)result.num_transcripts);
         num_failed += print_hits(format, phrases[p], h->hits, h->num_hits, decision, &context) != 0;

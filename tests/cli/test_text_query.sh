@@ -43,6 +43,11 @@ expect_status 0 "index --no-transcripts" "$S2S" index -q --db "$TMP/none.db" --n
 [ "$(transcript_of "$TMP/none.db" speech_b)" = NULL ] && pass "--no-transcripts stores none" ||
     fail "--no-transcripts stored: $(transcript_of "$TMP/none.db" speech_b)"
 
+expect_status 0 "stats --json" "$S2S" stats --db "$DB" --json
+expect_grep '"transcripts": 3\}$' "$TMP/out" "stats counts the transcripts"
+expect_status 0 "stats" "$S2S" stats --db "$TMP/none.db"
+expect_grep '^transcripts 0 of 3 recordings$' "$TMP/out" "stats says when there are none"
+
 # Spoken query: each hit with the words around it.
 expect_status 0 "spoken query" "$S2S" query -q --db "$DB" -k 3 "$F/speech_b.wav"
 expect_grep 'speech_b\.wav  \| (the )?\[[a-z ]*cat[a-z ]*\]' "$TMP/out" "text output shows the hit's words"
@@ -72,6 +77,9 @@ expect_status 0 "query --text --per-file" "$S2S" query -q --db "$DB" --text --pe
 expect_status 0 "query --text --stdlist" "$S2S" query -q --db "$DB" --text --stdlist "door please"
 expect_grep '<term file="speech_a" channel="1" tbeg="[0-9.]+" dur="[0-9.]+" score="1.0000" decision="YES"/>' "$TMP/out" "stdlist output"
 expect_status 2 "query --text without a phrase" "$S2S" query --db "$DB" --text
+expect_status 1 "a phrase without letters among good ones" "$S2S" query -q --db "$DB" --text "?!" friday
+expect_grep '^s2s: \?!: no letter or digit to search for$' "$TMP/err" "the empty phrase is named"
+expect_grep '\[friday\]' "$TMP/out" "the other phrase is answered"
 
 printf 'door_please\tspeech_a\nfriday\tspeech_c\nthe_mat\tspeech_b\n' >"$TMP/truth.tsv"
 expect_status 0 "eval --text" "$S2S" eval -q --db "$DB" --text --truth "$TMP/truth.tsv" door_please friday "$TMP/the_mat.wav"
