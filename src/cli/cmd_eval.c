@@ -34,6 +34,7 @@ static const char *const help =
     "  --truth FILE   the truth file (required)\n"
     "  --run FILE     also write the ranking as query<TAB>recording<TAB>score lines\n"
     "  --text         the queries are written phrases (see above)\n"
+    "  --text-score M posteriors or transcripts (default: posteriors when stored)\n"
     "  -v, --verbose  print each query's figures\n"
     "  -q, --quiet    no notes on stderr\n"
     "  -h, --help     this help\n";
@@ -146,10 +147,11 @@ int cmd_eval(int argc, char **argv) {
         {"truth", required_argument, 0, 't'}, {"run", required_argument, 0, 'r'},
         {"verbose", no_argument, 0, 'v'},     {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},        {"text", no_argument, 0, 'X'},
-        {0, 0, 0, 0},
+        {"text-score", required_argument, 0, 'M'}, {0, 0, 0, 0},
     };
     const char *db_path = "s2s.db", *model_path = NULL, *truth_path = NULL, *run_path = NULL;
     int verbose = 0, text = 0, c;
+    text_search_scoring scoring = TEXT_SEARCH_AUTO;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "vqh", options, NULL)) != -1) {
         switch (c) {
@@ -158,6 +160,9 @@ int cmd_eval(int argc, char **argv) {
         case 't': truth_path = optarg; break;
         case 'r': run_path = optarg; break;
         case 'X': text = 1; break;
+        case 'M':
+            if (cli_parse_text_scoring("eval", optarg, &scoring) != 0) return EXIT_USAGE;
+            break;
         case 'v': verbose = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
@@ -215,12 +220,12 @@ int cmd_eval(int argc, char **argv) {
         search.per_file = 1;
         search.k = num_recordings > 0 ? (int)num_recordings : 1;
         if (!rc)
-            rc = text_search_run(db, (const char *const *)phrases, num_queries, &search, &by_file,
+            rc = text_search_run(db, (const char *const *)phrases, num_queries, &search, scoring, &by_file,
                                  err, sizeof err) != 0;
         search = index_search_defaults();
         search.k = max_occurrences > 0 ? max_occurrences : 1;
         if (!rc && max_occurrences > 0)
-            rc = text_search_run(db, (const char *const *)phrases, num_queries, &search, &by_span,
+            rc = text_search_run(db, (const char *const *)phrases, num_queries, &search, scoring, &by_span,
                                  err, sizeof err) != 0;
         for (int q = 0; phrases && q < num_queries; q++) free(phrases[q]);
         free(phrases);

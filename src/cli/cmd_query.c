@@ -22,8 +22,10 @@ static const char *const help =
     "recordings. Prints rank, score (cosine similarity), start and end (s), file.\n"
     "When the index holds transcripts (indexed with a model that has a CTC head),\n"
     "each hit also shows the words heard around it, its own in [brackets].\n"
-    "With --text each PHRASE is written text, found in the stored transcripts\n"
-    "(score: 1 - character edit distance / phrase length, best run of words).\n"
+    "With --text each PHRASE is written text, spotted in the CTC posteriors the\n"
+    "index stores (score: per-character probability ratio against the best path,\n"
+    "in (0, 1]), or with --text-score transcripts matched against the stored\n"
+    "transcripts (score: 1 - character edit distance / phrase length).\n"
     "\n"
     "options:\n"
     "  --db FILE        the index (default: s2s.db)\n"
@@ -32,6 +34,7 @@ static const char *const help =
     "  --per-file       only the best hit of each recording (ranks recordings)\n"
     "  --threshold S    only hits scoring at least S (default: none)\n"
     "  --text           the arguments are written phrases, not recordings\n"
+    "  --text-score M   posteriors or transcripts (default: posteriors when stored)\n"
     "  --json           JSON lines: query, rank, file, start, end, score (and\n"
     "                   words, context when the index holds transcripts)\n"
     "  --tsv            tab-separated: query, rank, file, start, end, score (and\n"
@@ -122,7 +125,8 @@ static int print_hits(output_format format, const char *query, const index_hit *
 
 /* s2s query --text: every phrase in one pass over the transcripts. */
 static int query_text(const char *db_path, char **phrases, int num_phrases,
-                      const index_search_options *search, output_format format, double decision) {
+                      const index_search_options *search, text_search_scoring scoring,
+                      output_format format, double decision) {
     char err[CLI_ERR_LEN];
     index_db *db = NULL;
     if (index_open(db_path, 1, &db, err, sizeof err) != 0) {
@@ -132,8 +136,8 @@ static int query_text(const char *db_path, char **phrases, int num_phrases,
     text_search_result result;
     hit_context context;
     if (hit_context_open(&context, db, err, sizeof err) != 0 ||
-        text_search_run(db, (const char *const *)phrases, num_phrases, search, &result, err,
-                        sizeof err) != 0) {
+        text_search_run(db, (const char *const *)phrases, num_phrases, search, scoring, &result,
+                        err, sizeof err) != 0) {
         cli_error(db_path, "%s", err);
         index_close(db);
         return EXIT_SOME_FAILED;
@@ -141,7 +145,7 @@ static int query_text(const char *db_path, char **phrases, int num_phrases,
     int num_failed = 0;
     if (format == OUTPUT_STDLIST)
         printf("<stdlist termlist_filename=\"\" indexing_time=\"0\" language=\"\" index_size=\"%lld\" "
-               "system_id=\"s2s\">\n", (long long)result.num_transcripts);
+               "system_id=\"s2s\">\n", (long long)result.num_searched);
     for (int p = 0; p < num_phrases; p++) {
         const text_search_hits *h = &result.phrases[p];
         char normalised[8];
@@ -150,8 +154,9 @@ static int query_text(const char *db_path, char **phrases, int num_phrases,
             num_failed++;
             continue;
         }
-        cli_note("\"%s\": %d hits in %lld transcripts\n", phrases[p], h->num_hits,
-                 (long long)result.num_transcripts);
+        cli_note("\"%s\": %d hits in %lld recordings' %s\n", phrases[p], h->num_hits,
+                 (long long)result.num_searched,
+                 result.scoring == TEXT_SEARCH_POSTERIORS ? "posteriors" : "transcripts");
         num_failed += print_hits(format, phrases[p], h->hits, h->num_hits, decision, &context) != 0;
     }
     if (format == OUTPUT_STDLIST) puts("</stdlist>");
@@ -172,7 +177,8 @@ int cmd_query(int argc, char **argv) {
         {"json", no_argument, 0, 'J'},           {"tsv", no_argument, 0, 'T'},
         {"stdlist", no_argument, 0, 'S'},        {"decision", required_argument, 0, 'D'},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
-        {"text", no_argument, 0, 'X'},           {0, 0, 0, 0},
+        {"text", no_argument, 0, 'X'},           {"text-score", required_argument, 0, 'M'},
+        {0, 0, 0, 0},
     };
     const char *db_path = "s2s.db", *model_path = NULL;
     index_search_options search = index_search_defaults();
@@ -180,6 +186,7 @@ int cmd_query(int argc, char **argv) {
     double value, decision = 0.8;
     long k;
     int c, text = 0;
+    text_search_scoring scoring = TEXT_SEARCH_AUTO;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "k:qh", options, NULL)) != -1) {
         switch (c) {
@@ -196,6 +203,9 @@ int cmd_query(int argc, char **argv) {
             search.threshold = (float)value;
             break;
         case 'X': text = 1; break;
+        case 'M':
+            if (cli_parse_text_scoring("query", optarg, &scoring) != 0) return EXIT_USAGE;
+            break;
         case 'J': format = OUTPUT_JSON; break;
         case 'T': format = OUTPUT_TSV; break;
         case 'S': format = OUTPUT_STDLIST; break;
@@ -211,7 +221,8 @@ int cmd_query(int argc, char **argv) {
         return cli_usage_error("query", text ? "no phrase given" : "no query file given");
     if (text) {
         if (model_path) cli_note("--model is not used with --text (transcripts are searched)\n");
-        return query_text(db_path, argv + optind, argc - optind, &search, format, decision);
+        return query_text(db_path, argv + optind, argc - optind, &search, scoring, format,
+                          decision);
     }
 
     query_runner runner;

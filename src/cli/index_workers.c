@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "file_identity.h"
+#include "posteriorgram.h"
 #include "recording_embedder.h"
 #include "transcript_format.h"
 
@@ -78,26 +79,45 @@ static int check_file(pool *p, const char *path, file_identity *id) {
     return 0;
 }
 
-/* Beam width of the transcripts stored with the vectors (see README:
- * Transcripts in the index). */
-enum { INDEX_TRANSCRIPT_BEAM = 1 };
+/* Log-probabilities at or above this are kept in the stored posteriors
+ * (posteriorgram.h; README: Text queries). */
+static const float POSTERIORS_FLOOR = -5.0f;
 
-/* The transcript of frames in the index's text form (transcript_format.h),
- * to free(); NULL with *failed = 0 when the model has no CTC head or beam
- * is 0 (none wanted). */
-static char *transcribe_for_index(const autoencoder *model, const feature_matrix *frames,
-                                  int beam, int *failed, char *err, int err_len) {
-    *failed = 0;
-    if (autoencoder_ctc_classes(model) == 0 || beam <= 0) return NULL;
+static int add_posteriors(void *user, long start_frame, const float *log_probs, int num_frames,
+                          int num_classes) {
+    (void)num_classes;
+    return posteriorgram_add_chunk(user, start_frame, log_probs, num_frames);
+}
+
+/* What the CTC head hears in frames: *text gets the transcript in the
+ * index's text form (transcript_format.h) and *posteriors the packed frame
+ * posteriors (posteriorgram.h), both to free(); both NULL when the model has
+ * no CTC head or beam is 0 (none wanted). Returns 0, or -1 with err. */
+static int transcribe_for_index(const autoencoder *model, const feature_matrix *frames, int beam,
+                                char **text, posteriorgram_writer *posteriors, char *err,
+                                int err_len) {
+    *text = NULL;
+    memset(posteriors, 0, sizeof *posteriors);
+    if (autoencoder_ctc_classes(model) == 0 || beam <= 0) return 0;
+    const feature_options *fo = autoencoder_feature_options(model);
+    if (posteriorgram_writer_init(posteriors, autoencoder_ctc_classes(model), POSTERIORS_FLOOR,
+                                  (int)fo->mfcc.frame_shift_ms,
+                                  (int)fo->mfcc.frame_length_ms) != 0) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
     transcript t;
-    char *text = NULL;
-    if (transcribe_frames(model, frames, beam, &t, err, err_len) == 0) {
-        text = transcript_format(&t);
-        if (!text) snprintf(err, err_len, "out of memory");
+    if (transcribe_frames_each(model, frames, beam, &t, add_posteriors, posteriors, err,
+                               err_len) == 0) {
+        *text = transcript_format(&t);
+        if (!*text) snprintf(err, err_len, "out of memory");
         transcript_free(&t);
     }
-    *failed = text == NULL;
-    return text;
+    if (!*text) {
+        posteriorgram_writer_free(posteriors);
+        return -1;
+    }
+    return 0;
 }
 
 /* Embeds one file (and transcribes it when the model has a CTC head, from
@@ -122,9 +142,10 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
         features_free(&frames);
         return -1;
     }
-    int failed;
-    char *text = transcribe_for_index(model, &frames, p->w->transcript_beam, &failed, err, sizeof err);
-    if (failed) {
+    char *text;
+    posteriorgram_writer posteriors;
+    if (transcribe_for_index(model, &frames, p->w->transcript_beam, &text, &posteriors, err,
+                             sizeof err) != 0) {
         cli_error(path, "%s", err);
         features_free(&frames);
         embedded_segments_free(&segments);
@@ -132,6 +153,8 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
     }
     index_recording rec = {
         .transcript = text,
+        .posteriors = posteriors.data,
+        .posteriors_bytes = posteriors.size,
         .path = id.path,
         .size_bytes = id.size_bytes,
         .mtime_ns = id.mtime_ns,
@@ -151,6 +174,7 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
     features_free(&frames);
     embedded_segments_free(&segments);
     free(text);
+    posteriorgram_writer_free(&posteriors);
     return rc;
 }
 

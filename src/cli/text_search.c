@@ -1,9 +1,15 @@
-/* Text queries against stored transcripts (see text_search.h). */
+/* Text queries against stored posteriors or transcripts (see text_search.h). */
 #include "text_search.h"
 
+#include "cli.h"
+
+#include "ctc_text.h"
 #include "phrase_match.h"
+#include "phrase_spot.h"
+#include "posteriorgram.h"
 #include "transcript_format.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +19,17 @@ enum { PHRASE_MAX = 1024 };
 typedef struct {
     const index_search_options *options;
     char (*phrases)[PHRASE_MAX]; /* normalised; "" when nothing was left */
+    int (*labels)[PHRASE_MAX];   /* the same as CTC labels */
+    int *num_labels;
     text_search_result *out;
     int *capacity;               /* hits allocated per phrase */
     int path_capacity;
-    phrase_run *runs;
+    phrase_run *runs;            /* transcripts: best runs of one recording */
     int runs_capacity;
+    float *log_probs;            /* posteriors: one chunk, unpacked */
+    phrase_spot_span *spans;     /* posteriors: best span per end frame */
+    index_hit *found;            /* one recording's candidates for a phrase */
+    long chunk_capacity, found_capacity;
     int failed;
     char *err;
     int err_len;
@@ -43,6 +55,20 @@ static int add_hit(search_state *s, int p, const index_hit *hit) {
     return 0;
 }
 
+/* A copy of path owned by the result (hits point to it); NULL when out of
+ * memory. */
+static const char *keep_path(search_state *s, const char *path) {
+    if (s->out->num_paths == s->path_capacity) {
+        int grown = s->path_capacity ? 2 * s->path_capacity : 64;
+        char **paths = realloc(s->out->paths, sizeof *paths * grown);
+        if (!paths) return NULL;
+        s->out->paths = paths, s->path_capacity = grown;
+    }
+    char *copy = strdup(path);
+    if (copy) s->out->paths[s->out->num_paths++] = copy;
+    return copy;
+}
+
 /* Best first; ties: the recording listed first (path order), then earlier.
  * A total order, so keeping the first k of a sorted part of the hits and
  * later the first k of all gives the first k of all. */
@@ -54,12 +80,24 @@ static int compare_hits(const void *pa, const void *pb) {
     return (a->start_s > b->start_s) - (a->start_s < b->start_s);
 }
 
-/* One recording: parse its transcript, match every phrase, keep its merged
- * runs as hits. */
-static int search_recording(const index_recording *rec, void *user) {
+/* Only the best k of each phrase can be printed: cut the lists now and then,
+ * so memory stays O(k) however large the index. */
+static void trim_hits(search_state *s) {
+    for (int p = 0; p < s->out->num_phrases; p++) {
+        text_search_hits *h = &s->out->phrases[p];
+        if (h->num_hits > 4 * s->options->k + 256) {
+            qsort(h->hits, (size_t)h->num_hits, sizeof *h->hits, compare_hits);
+            h->num_hits = s->options->k;
+        }
+    }
+}
+
+/* One recording's transcript: match every phrase, keep its merged runs as
+ * hits. */
+static int search_transcript(const index_recording *rec, void *user) {
     search_state *s = user;
     if (!rec->transcript) return 0;
-    s->out->num_transcripts++;
+    s->out->num_searched++;
     transcript t;
     char err[256];
     if (transcript_parse(rec->transcript, &t, err, sizeof err) != 0)
@@ -83,19 +121,9 @@ static int search_recording(const index_recording *rec, void *user) {
         for (int r = 0; r < kept; r++) {
             const phrase_run *run = &s->runs[r];
             if (s->options->use_threshold && run->score < s->options->threshold) break;
-            if (!path) { /* the first hit in this recording: keep its path */
-                if (s->out->num_paths == s->path_capacity) {
-                    int grown = s->path_capacity ? 2 * s->path_capacity : 64;
-                    char **paths = realloc(s->out->paths, sizeof *paths * grown);
-                    if (paths) s->out->paths = paths, s->path_capacity = grown;
-                }
-                if (s->out->num_paths < s->path_capacity)
-                    path = s->out->paths[s->out->num_paths] = strdup(rec->path);
-                if (!path) {
-                    transcript_free(&t);
-                    return fail(s, "out of memory", NULL);
-                }
-                s->out->num_paths++;
+            if (!path && !(path = keep_path(s, rec->path))) {
+                transcript_free(&t);
+                return fail(s, "out of memory", NULL);
             }
             index_hit hit = {.path = path, .recording_id = rec->id, .row = -1,
                              .start_s = (float)t.words[run->first_word].start_s,
@@ -107,46 +135,159 @@ static int search_recording(const index_recording *rec, void *user) {
         }
     }
     transcript_free(&t);
-    /* Only the best k of each phrase can be printed: cut the lists now and
-     * then, so memory stays O(k) however large the index. */
-    for (int p = 0; p < s->out->num_phrases; p++) {
-        text_search_hits *h = &s->out->phrases[p];
-        if (h->num_hits > 4 * s->options->k + 256) {
-            qsort(h->hits, (size_t)h->num_hits, sizeof *h->hits, compare_hits);
-            h->num_hits = s->options->k;
-        }
+    trim_hits(s);
+    return 0;
+}
+
+/* index_search.c's overlap rule. */
+static int spans_overlap(const index_hit *a, const index_hit *b) {
+    float inter = fminf(a->end_s, b->end_s) - fmaxf(a->start_s, b->start_s);
+    float shorter = fminf(a->end_s - a->start_s, b->end_s - b->start_s);
+    if (inter < 0) return 0;
+    return shorter <= 0 ? 1 : inter > 0.5f * shorter;
+}
+
+/* Keeps the best of found[0..n) that do not overlap a better one (only the
+ * best with per_file) and adds them to phrase p's hits. */
+static int merge_found(search_state *s, int p, int n, const char *path_in_db, int64_t id,
+                       const char **path) {
+    for (int i = 0; i < n; i++) s->found[i].path = ""; /* compare_hits reads it */
+    qsort(s->found, (size_t)n, sizeof *s->found, compare_hits);
+    int kept = 0;
+    for (int i = 0; i < n && !(s->options->per_file && kept == 1); i++) {
+        if (s->options->use_threshold && s->found[i].score < s->options->threshold) break;
+        int dropped = 0;
+        for (int k = 0; k < kept && !dropped; k++) dropped = spans_overlap(&s->found[i], &s->found[k]);
+        if (!dropped) s->found[kept++] = s->found[i];
+    }
+    for (int i = 0; i < kept; i++) {
+        if (!*path && !(*path = keep_path(s, path_in_db))) return -1;
+        s->found[i].path = *path;
+        s->found[i].recording_id = id;
+        if (add_hit(s, p, &s->found[i]) != 0) return -1;
     }
     return 0;
 }
 
+/* One recording's posteriors: spot every phrase in every chunk; each local
+ * maximum of the score over end frames is a candidate, merged as spoken
+ * hits are. */
+static int search_posteriors(int64_t recording_id, const char *path_in_db, const void *data,
+                             size_t bytes, void *user) {
+    search_state *s = user;
+    s->out->num_searched++;
+    posteriorgram_reader r;
+    char err[256];
+    if (posteriorgram_reader_init(&r, data, bytes, err, sizeof err) != 0)
+        return fail(s, err, path_in_db);
+    const int C = r.num_classes;
+    const double shift_s = 0.001 * r.frame_shift_ms, length_s = 0.001 * r.frame_length_ms;
+    const char *path = NULL;
+    for (int p = 0; p < s->out->num_phrases; p++) {
+        if (s->num_labels[p] <= 0) continue;
+        for (int k = 0; k < s->num_labels[p]; k++)
+            if (s->labels[p][k] >= C) return fail(s, "posteriors of another character set", path_in_db);
+        if (posteriorgram_reader_init(&r, data, bytes, err, sizeof err) != 0)
+            return fail(s, err, path_in_db);
+        phrase_spotter spotter;
+        if (phrase_spotter_init(&spotter, s->labels[p], s->num_labels[p]) != 0)
+            return fail(s, "out of memory", NULL);
+        int num_found = 0, rc;
+        long start_frame, T;
+        while ((T = posteriorgram_peek_frames(&r)) > 0) {
+            if (T > s->chunk_capacity) {
+                float *lp = realloc(s->log_probs, sizeof(float) * T * C);
+                phrase_spot_span *spans = lp ? realloc(s->spans, sizeof *spans * T) : NULL;
+                if (lp) s->log_probs = lp;
+                if (spans) s->spans = spans, s->chunk_capacity = T;
+                if (!lp || !spans) {
+                    phrase_spotter_free(&spotter);
+                    return fail(s, "out of memory", NULL);
+                }
+            }
+            int n;
+            if ((rc = posteriorgram_next_chunk(&r, &start_frame, &n, s->log_probs, (int)T, err,
+                                               sizeof err)) != 1)
+                break;
+            phrase_spot_chunk(&spotter, s->log_probs, n, C, s->spans);
+            for (int e = 0; e < n; e++) {
+                double v = s->spans[e].log_ratio;
+                if (!isfinite(v) || (e > 0 && s->spans[e - 1].log_ratio >= v) ||
+                    (e + 1 < n && s->spans[e + 1].log_ratio > v))
+                    continue;
+                if (num_found == s->found_capacity) {
+                    long grown = s->found_capacity ? 2 * s->found_capacity : 256;
+                    index_hit *f = realloc(s->found, sizeof *f * grown);
+                    if (!f) {
+                        phrase_spotter_free(&spotter);
+                        return fail(s, "out of memory", NULL);
+                    }
+                    s->found = f, s->found_capacity = grown;
+                }
+                long first = start_frame + s->spans[e].start_frame, last = start_frame + e;
+                s->found[num_found++] = (index_hit){
+                    .row = -1, .start_s = (float)(first * shift_s),
+                    .end_s = (float)(last * shift_s + length_s),
+                    .score = (float)phrase_spot_score(v, s->num_labels[p])};
+            }
+        }
+        phrase_spotter_free(&spotter);
+        if (T < 0 || (T > 0 && rc != 1)) return fail(s, T < 0 ? "stored posteriors are damaged (cut short)" : err, path_in_db);
+        if (merge_found(s, p, num_found, path_in_db, recording_id, &path) != 0)
+            return fail(s, "out of memory", NULL);
+    }
+    trim_hits(s);
+    return 0;
+}
+
 int text_search_run(index_db *db, const char *const *phrases, int num_phrases,
-                    const index_search_options *options, text_search_result *out, char *err,
-                    int err_len) {
+                    const index_search_options *options, text_search_scoring scoring,
+                    text_search_result *out, char *err, int err_len) {
     memset(out, 0, sizeof *out);
-    int64_t num_transcripts = 0;
-    if (index_count_transcripts(db, &num_transcripts, NULL, err, err_len) != 0) return -1;
+    int64_t num_transcripts = 0, num_posteriors = 0;
+    if (index_count_transcripts(db, &num_transcripts, NULL, err, err_len) != 0 ||
+        index_count_posteriors(db, &num_posteriors, err, err_len) != 0)
+        return -1;
+    if (scoring == TEXT_SEARCH_AUTO)
+        scoring = num_posteriors > 0 ? TEXT_SEARCH_POSTERIORS : TEXT_SEARCH_TRANSCRIPTS;
     if (num_transcripts == 0) {
         snprintf(err, err_len,
                  "the index has no transcripts: its recordings were indexed with a model "
                  "without a CTC head (s2s model info says), so --text cannot search them");
         return -1;
     }
+    if (scoring == TEXT_SEARCH_POSTERIORS && num_posteriors == 0) {
+        snprintf(err, err_len,
+                 "the index has transcripts but no posteriors (indexed by an older s2s); "
+                 "index again, or score against the transcripts");
+        return -1;
+    }
+    out->scoring = scoring;
     search_state s = {.options = options, .out = out, .err = err, .err_len = err_len};
     out->num_phrases = num_phrases;
     out->phrases = calloc((size_t)num_phrases + 1, sizeof *out->phrases);
     s.capacity = calloc((size_t)num_phrases + 1, sizeof *s.capacity);
     s.phrases = calloc((size_t)num_phrases + 1, sizeof *s.phrases);
+    s.labels = calloc((size_t)num_phrases + 1, sizeof *s.labels);
+    s.num_labels = calloc((size_t)num_phrases + 1, sizeof *s.num_labels);
     int rc = 0;
-    if (!out->phrases || !s.capacity || !s.phrases) {
+    if (!out->phrases || !s.capacity || !s.phrases || !s.labels || !s.num_labels) {
         snprintf(err, err_len, "out of memory");
         rc = -1;
     }
-    for (int p = 0; p < num_phrases && rc == 0; p++)
-        if (phrase_normalise(phrases[p], s.phrases[p], PHRASE_MAX) < 0)
-            s.phrases[p][0] = 0, rc = (snprintf(err, err_len, "phrase too long: %.40s...", phrases[p]), -1);
+    for (int p = 0; p < num_phrases && rc == 0; p++) {
+        s.num_labels[p] = ctc_text_to_labels(phrases[p], s.labels[p], PHRASE_MAX);
+        if (s.num_labels[p] < 0 || phrase_normalise(phrases[p], s.phrases[p], PHRASE_MAX) < 0) {
+            snprintf(err, err_len, "phrase too long: %.40s...", phrases[p]);
+            rc = -1;
+        }
+    }
     if (rc == 0) {
         char list_err[256];
-        int listed = index_list_recordings(db, 0, search_recording, &s, list_err, sizeof list_err);
+        int listed = scoring == TEXT_SEARCH_POSTERIORS
+                         ? index_list_posteriors(db, search_posteriors, &s, list_err, sizeof list_err)
+                         : index_list_recordings(db, 0, search_transcript, &s, list_err,
+                                                 sizeof list_err);
         if (listed < 0) snprintf(err, err_len, "%s", list_err);
         rc = listed < 0 || s.failed ? -1 : 0;
     }
@@ -157,7 +298,12 @@ int text_search_run(index_db *db, const char *const *phrases, int num_phrases,
     }
     free(s.capacity);
     free(s.phrases);
+    free(s.labels);
+    free(s.num_labels);
     free(s.runs);
+    free(s.log_probs);
+    free(s.spans);
+    free(s.found);
     if (rc != 0) text_search_free(out);
     return rc;
 }
@@ -168,4 +314,15 @@ void text_search_free(text_search_result *result) {
     free(result->phrases);
     free(result->paths);
     memset(result, 0, sizeof *result);
+}
+
+int cli_parse_text_scoring(const char *command, const char *value, text_search_scoring *out) {
+    if (!strcmp(value, "auto")) *out = TEXT_SEARCH_AUTO;
+    else if (!strcmp(value, "posteriors")) *out = TEXT_SEARCH_POSTERIORS;
+    else if (!strcmp(value, "transcripts")) *out = TEXT_SEARCH_TRANSCRIPTS;
+    else {
+        cli_usage_error(command, "--text-score wants auto, posteriors or transcripts, not '%s'", value);
+        return -1;
+    }
+    return 0;
 }

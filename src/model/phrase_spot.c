@@ -9,8 +9,8 @@ int phrase_spotter_init(phrase_spotter *s, const int *labels, int num_labels) {
     int S = 2 * num_labels + 1;
     s->num_labels = num_labels;
     s->labels = labels;
-    s->score = malloc(sizeof(double) * 2 * S);
-    s->start = malloc(sizeof(int) * 2 * S);
+    s->score = s->score_buffer = malloc(sizeof(double) * 2 * S);
+    s->start = s->start_buffer = malloc(sizeof(int) * 2 * S);
     if (!s->score || !s->start) {
         phrase_spotter_free(s);
         return -1;
@@ -21,10 +21,10 @@ int phrase_spotter_init(phrase_spotter *s, const int *labels, int num_labels) {
 }
 
 void phrase_spotter_free(phrase_spotter *s) {
-    free(s->score);
-    free(s->start);
-    s->score = s->next = NULL;
-    s->start = s->next_start = NULL;
+    free(s->score_buffer);
+    free(s->start_buffer);
+    s->score = s->next = s->score_buffer = NULL;
+    s->start = s->next_start = s->start_buffer = NULL;
 }
 
 double phrase_spot_score(double log_ratio, int num_labels) {
@@ -46,13 +46,15 @@ void phrase_spot_chunk(phrase_spotter *s, const float *log_probs, int T, int C,
         for (int st = 0; st < S; st++) {
             double best = s->score[st];
             int from = s->start[st];
-            if (st >= 1 && s->score[st - 1] > best) best = s->score[st - 1], from = s->start[st - 1];
+            if (st >= 2 && s->score[st - 1] > best) best = s->score[st - 1], from = s->start[st - 1];
             if (st >= 2 && st % 2 && s->labels[st / 2] != s->labels[st / 2 - 1] &&
                 s->score[st - 2] > best)
                 best = s->score[st - 2], from = s->start[st - 2];
-            /* A span may begin here; on a tie the later start (the shorter
-             * span, not one padded with frames that cost nothing). */
-            if (st <= 1 && !(best > 0)) best = 0, from = t;
+            /* A span begins on its first label, here, when that beats
+             * carrying on (ties carry on: the label's emission began
+             * earlier). A leading blank adds nothing a span needs: state 0
+             * only ever starts afresh. */
+            if (st == 0 || (st == 1 && !(best >= 0))) best = 0, from = t;
             int label = st % 2 ? s->labels[st / 2] : CTC_BLANK;
             s->next[st] = best + lp[label] - top;
             s->next_start[st] = from;

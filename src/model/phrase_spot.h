@@ -25,8 +25,10 @@ typedef struct {
 typedef struct {
     int num_labels;
     const int *labels;
-    double *score, *next;
-    int *start, *next_start;
+    double *score, *next;       /* halves of score_buffer, swapped every frame */
+    int *start, *next_start;    /* halves of start_buffer */
+    double *score_buffer;
+    int *start_buffer;
 } phrase_spotter;
 
 /* Prepares to spot labels (num_labels >= 1, kept by reference). Returns 0,

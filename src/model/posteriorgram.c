@@ -118,6 +118,12 @@ int posteriorgram_reader_init(posteriorgram_reader *r, const void *data, size_t 
     return 0;
 }
 
+long posteriorgram_peek_frames(const posteriorgram_reader *r) {
+    if (r->chunks_read == r->num_chunks) return 0;
+    if (r->end - r->p < CHUNK_HEADER_BYTES) return -1;
+    return get_u32(r->p + 4);
+}
+
 int posteriorgram_next_chunk(posteriorgram_reader *r, long *start_frame, int *num_frames,
                              float *log_probs, int max_frames, char *err, int err_len) {
     if (r->chunks_read == r->num_chunks) return r->p == r->end ? 0 : damaged(err, err_len, "trailing bytes");

@@ -62,6 +62,10 @@ typedef struct {
 int posteriorgram_reader_init(posteriorgram_reader *r, const void *data, size_t size, char *err,
                               int err_len);
 
+/* Frames in the next chunk (0 at the end, -1 when damaged), without
+ * reading it. */
+long posteriorgram_peek_frames(const posteriorgram_reader *r);
+
 /* The next chunk's frames, unpacked: *start_frame and *num_frames, and when
  * log_probs is not NULL its num_frames x num_classes log-probabilities (room
  * for max_frames frames; a longer chunk is an error). Returns 1 with a

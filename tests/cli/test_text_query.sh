@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end: transcripts in the index and text queries, with a tiny model
-# with a CTC head trained here until it knows the three fixture sentences
-# (a couple of seconds): `s2s index` stores each recording's transcript,
-# `s2s query` shows the words around each hit (text, --json, --tsv),
-# `s2s query --text` and `s2s eval --text` find written phrases, `s2s reindex`
-# with a head model adds transcripts; with a model without a head the output
-# is as before and --text fails with one line.
+# End-to-end: transcripts and posteriors in the index and text queries, with
+# a tiny model with a CTC head trained here until it knows the three fixture
+# sentences (a couple of seconds): `s2s index` stores each recording's
+# transcript and posteriors, `s2s query` shows the words around each hit
+# (text, --json, --tsv), `s2s query --text` and `s2s eval --text` find
+# written phrases (in the posteriors, or the transcripts when asked or when
+# the index has only them), `s2s reindex` with a head model adds both; with a
+# model without a head the output is as before and --text fails in one line.
 . "$S2S_TESTLIB"
 F="$S2S_FIXTURES/audio"
 AUDIO="$F/speech_a.wav $F/speech_b.wav $F/speech_c.wav"
@@ -17,6 +18,11 @@ COMMON="-q --hidden 32 --vector-dim 8 --batch 4 --threads 1 --seed 3 --validatio
 "$S2S" train $COMMON --epochs 2 --out "$TMP/plain.model" $AUDIO || fail "train the plain model"
 "$S2S" transcribe --model "$TMP/head.model" "$F/speech_b.wav" >"$TMP/heard"
 expect_grep "cat sat on the mat" "$TMP/heard" "the tiny head model learnt its sentences"
+
+# num_posteriors DB: how many recordings have stored posteriors.
+num_posteriors() {
+    python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from posteriors").fetchone()[0])' "$1"
+}
 
 # transcript_of DB NAME: the stored transcript of the recording NAME.wav.
 transcript_of() {
@@ -35,6 +41,8 @@ expect_grep $'^[0-9]+\\.[0-9]{2}\t[0-9]+\\.[0-9]{2}\tdoor$' "$TMP/ta" "transcrip
     fail "transcript: $(cat "$TMP/ta")"
 awk -F'\t' 'NF != 3 || $1 > $2 || (NR > 1 && $1 < prev) { bad = 1 } { prev = $1 } END { exit bad }' "$TMP/ta" &&
     pass "times ordered" || fail "times out of order: $(cat "$TMP/ta")"
+
+[ "$(num_posteriors "$DB")" = 3 ] && pass "posteriors stored" || fail "posteriors: $(num_posteriors "$DB")"
 
 expect_status 0 "index --beam 8" "$S2S" index -q --db "$TMP/beam.db" --beam 8 --model "$TMP/head.model" $AUDIO
 [ "$(transcript_of "$TMP/beam.db" speech_b | cut -f3 | tr '\n' ' ')" = "the cat sat on the mat " ] &&
@@ -65,12 +73,16 @@ awk -F'\t' '$1 == "Friday!" && $2 == 1' "$TMP/out" >"$TMP/first"
 expect_grep $'speech_c\\.wav\t.*\t1\\.0000\t.*\\[friday\\]' "$TMP/first" "phrase normalised (case, punctuation)"
 awk -F'\t' '$1 == "zzzz qqq" && $6 >= 0.5' "$TMP/out" >"$TMP/none"
 [ ! -s "$TMP/none" ] && pass "unrelated phrase: no hit scores 0.5" || fail "hits for zzzz qqq: $(cat "$TMP/none")"
-# Start and end of a text hit are those of its words in the transcript.
-start=$(awk -F'\t' '$3 == "friday" { print $1 }' <(transcript_of "$DB" speech_c))
-expect_status 0 "query --text --json" "$S2S" query -q --db "$DB" --text --json -k 1 "friday"
-expect_grep "\"start\": $start, " "$TMP/out" "hit starts where the word does"
+# A text hit spans the word as the transcript places it (within 3 frames).
+word=$(awk -F'\t' '$3 == "friday" { print $1, $2 }' <(transcript_of "$DB" speech_c))
+for scoring in posteriors transcripts; do
+    expect_status 0 "query --text --json ($scoring)" "$S2S" query -q --db "$DB" --text --text-score $scoring --json -k 1 "friday"
+    hit=$(sed 's/.*"start": \([0-9.]*\), "end": \([0-9.]*\),.*/\1 \2/' "$TMP/out")
+    echo "$word $hit" | awk '{ d1 = $1 - $3; d2 = $2 - $4; exit !(d1 * d1 < 0.001 && d2 * d2 < 0.001) }' &&
+        pass "$scoring: the hit spans the word ($word ~ $hit)" || fail "$scoring: hit $hit, word $word"
+done
 expect_status 0 "misspelt phrase" "$S2S" query -q --db "$DB" --text -k 1 "the kat sad"
-expect_grep ' 1  0\.[5-9][0-9]*  .*speech_b\.wav' "$TMP/out" "misspelt phrase still ranks the right recording first, score below 1"
+expect_grep ' 1  0\.[0-9]+  .*speech_b\.wav' "$TMP/out" "misspelt phrase still ranks the right recording first, score below 1"
 expect_status 0 "query --text --per-file" "$S2S" query -q --db "$DB" --text --per-file --tsv -k 10 "the"
 [ "$(cut -f3 "$TMP/out" | sort | uniq -d | wc -l)" -eq 0 ] && pass "--per-file: one hit per recording" ||
     fail "--per-file repeated a file: $(cat "$TMP/out")"
@@ -81,9 +93,26 @@ expect_status 1 "a phrase without letters among good ones" "$S2S" query -q --db 
 expect_grep '^s2s: \?!: no letter or digit to search for$' "$TMP/err" "the empty phrase is named"
 expect_grep '\[friday\]' "$TMP/out" "the other phrase is answered"
 
+expect_status 0 "query --text reports its scoring" "$S2S" query --db "$DB" --text -k 1 "the cat"
+expect_grep "in 3 recordings' posteriors" "$TMP/err" "posteriors searched by default"
+expect_status 0 "query --text-score transcripts" "$S2S" query --db "$DB" --text --text-score transcripts --tsv -k 1 "the cat sat"
+expect_grep "in 3 recordings' transcripts" "$TMP/err" "transcripts searched when asked"
+expect_grep $'speech_b\\.wav\t[0-9.]+\t[0-9.]+\t1\\.0000' "$TMP/out" "transcripts: phrase found with score 1"
+expect_status 2 "bad --text-score" "$S2S" query --db "$DB" --text --text-score bogus "the cat"
+# An index with transcripts but no posteriors (as an older s2s wrote it).
+cp "$DB" "$TMP/old.db"
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("delete from posteriors"); c.commit()' "$TMP/old.db"
+expect_status 0 "transcripts only: --text" "$S2S" query --db "$TMP/old.db" --text -k 1 "friday"
+expect_grep "transcripts" "$TMP/err" "transcripts only: searched"
+expect_grep '\[friday\]' "$TMP/out" "transcripts only: found"
+expect_status 1 "transcripts only: --text-score posteriors" "$S2S" query --db "$TMP/old.db" --text --text-score posteriors "friday"
+expect_grep 'no posteriors' "$TMP/err" "transcripts only: posteriors refused with a reason"
+
 printf 'door_please\tspeech_a\nfriday\tspeech_c\nthe_mat\tspeech_b\n' >"$TMP/truth.tsv"
 expect_status 0 "eval --text" "$S2S" eval -q --db "$DB" --text --truth "$TMP/truth.tsv" door_please friday "$TMP/the_mat.wav"
 expect_grep '^queries=3 MAP=1\.000 ' "$TMP/out" "eval --text ranks the right recordings first"
+expect_status 0 "eval --text --text-score transcripts" "$S2S" eval -q --db "$DB" --text --text-score transcripts --truth "$TMP/truth.tsv" door_please friday the_mat
+expect_grep '^queries=3 MAP=1\.000 ' "$TMP/out" "eval --text on transcripts too"
 printf 'door_please\tspeech_b\nfriday\tspeech_a\n' >"$TMP/wrong.tsv"
 expect_status 0 "eval --text, wrong truth" "$S2S" eval -q --db "$DB" --text --truth "$TMP/wrong.tsv" door_please friday
 expect_grep '^queries=2 MAP=0\.[0-6]' "$TMP/out" "eval --text scores a wrong truth low"
@@ -92,6 +121,7 @@ expect_grep '^queries=2 MAP=0\.[0-6]' "$TMP/out" "eval --text scores a wrong tru
 PLAIN="$TMP/plain.db"
 expect_status 0 "index without a head" "$S2S" index -q --db "$PLAIN" --model "$TMP/plain.model" $AUDIO
 [ "$(transcript_of "$PLAIN" speech_a)" = NULL ] && pass "no transcript stored" || fail "a transcript was stored"
+[ "$(num_posteriors "$PLAIN")" = 0 ] && pass "no posteriors stored" || fail "posteriors stored without a head"
 expect_status 0 "spoken query, no transcripts" "$S2S" query -q --db "$PLAIN" -k 3 --tsv "$F/speech_b.wav"
 [ "$(awk -F'\t' '{ print NF }' "$TMP/out" | sort -u)" = 6 ] && pass "tsv without a context column" ||
     fail "tsv columns: $(head -2 "$TMP/out")"
@@ -110,6 +140,7 @@ expect_grep 'no transcripts' "$TMP/err" "eval --text says why"
 expect_status 0 "reindex with a head model" "$S2S" reindex -q --db "$PLAIN" --model "$TMP/head.model"
 [ "$(transcript_of "$PLAIN" speech_c | cut -f3 | tr '\n' ' ')" = "we meet again on friday " ] &&
     pass "reindex stored the transcripts" || fail "after reindex: $(transcript_of "$PLAIN" speech_c)"
+[ "$(num_posteriors "$PLAIN")" = 3 ] && pass "reindex stored the posteriors" || fail "after reindex: $(num_posteriors "$PLAIN") posteriors"
 expect_status 0 "query --text after reindex" "$S2S" query -q --db "$PLAIN" --text -k 1 "meet again"
 expect_grep 'speech_c\.wav  \| we \[meet again\] on' "$TMP/out" "text query after reindex"
 finish

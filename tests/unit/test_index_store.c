@@ -227,6 +227,53 @@ START_TEST(test_transcripts) {
 }
 END_TEST
 
+static int count_posteriors(int64_t id, const char *path, const void *data, size_t bytes,
+                            void *user) {
+    (void)id;
+    (void)path;
+    listing *l = user;
+    if (l->num_seen < 8) snprintf(l->transcript[l->num_seen], 64, "%.*s", (int)bytes, (const char *)data);
+    l->num_seen++;
+    return 0;
+}
+
+/* Posteriors: stored with a recording, listed, replaced, kept by a put
+ * without them, gone with the recording. */
+START_TEST(test_posteriors) {
+    index_db *idx = open_or_fail(temp_path("posteriors.db"), 0);
+    int64_t model_id = register_or_fail(idx, "abc123"), num = -1;
+    ck_assert_int_eq(index_count_posteriors(idx, &num, err, sizeof err), 0);
+    ck_assert_int_eq(num, 0);
+    index_recording rec = make_recording("/data/p.wav", 10, 20, "h");
+    rec.posteriors = "blob-1";
+    rec.posteriors_bytes = 6;
+    put_or_fail(idx, &rec, model_id, 1, 1);
+    put_or_fail(idx, &(index_recording){.path = "/data/q.wav", .size_bytes = 1, .mtime_ns = 2},
+                model_id, 1, 2);
+    ck_assert_int_eq(index_count_posteriors(idx, &num, err, sizeof err), 0);
+    ck_assert_int_eq(num, 1);
+    listing l = {0};
+    ck_assert_int_eq(index_list_posteriors(idx, count_posteriors, &l, err, sizeof err), 0);
+    ck_assert_int_eq(l.num_seen, 1);
+    ck_assert_str_eq(l.transcript[0], "blob-1");
+    rec.posteriors = NULL; /* kept */
+    put_or_fail(idx, &rec, model_id, 1, 1);
+    rec.posteriors = "blob-22"; /* replaced */
+    rec.posteriors_bytes = 7;
+    put_or_fail(idx, &rec, model_id, 1, 1);
+    l = (listing){0};
+    ck_assert_int_eq(index_list_posteriors(idx, count_posteriors, &l, err, sizeof err), 0);
+    ck_assert_int_eq(l.num_seen, 1);
+    ck_assert_str_eq(l.transcript[0], "blob-22");
+    int removed = 0;
+    ck_assert_int_eq(index_remove_recording(idx, "/data/p.wav", &removed, err, sizeof err), 0);
+    ck_assert_int_eq(index_count_posteriors(idx, &num, err, sizeof err), 0);
+    ck_assert_int_eq(num, 0);
+    ck_assert_msg(index_check_integrity(idx, err, sizeof err) == 0, "%s", err);
+    index_close(idx);
+}
+END_TEST
+
 START_TEST(test_models_and_active) {
     index_db *idx = open_or_fail(temp_path("models.db"), 0);
     int64_t active = -1;
@@ -681,6 +728,7 @@ static Suite *index_store_suite(void) {
     tcase_add_test(tc, test_schema_round_trip);
     tcase_add_test(tc, test_models_and_active);
     tcase_add_test(tc, test_transcripts);
+    tcase_add_test(tc, test_posteriors);
     tcase_add_test(tc, test_change_detection);
     tcase_add_test(tc, test_reput_replaces);
     tcase_add_test(tc, test_activate_and_drop_others);
