@@ -28,8 +28,10 @@ typedef struct {
     int runs_capacity;
     float *log_probs;            /* posteriors: one chunk, unpacked */
     phrase_spot_span *spans;     /* posteriors: best span per end frame */
-    index_hit *found;            /* one recording's candidates for a phrase */
-    long chunk_capacity, found_capacity;
+    long chunk_capacity;
+    phrase_spotter *spotters;    /* posteriors: one per phrase */
+    index_hit **found;           /* posteriors: one recording's candidates per phrase */
+    long *num_found, *found_capacity;
     int failed;
     char *err;
     int err_len;
@@ -149,29 +151,53 @@ static int spans_overlap(const index_hit *a, const index_hit *b) {
 
 /* Keeps the best of found[0..n) that do not overlap a better one (only the
  * best with per_file) and adds them to phrase p's hits. */
-static int merge_found(search_state *s, int p, int n, const char *path_in_db, int64_t id,
-                       const char **path) {
-    for (int i = 0; i < n; i++) s->found[i].path = ""; /* compare_hits reads it */
-    qsort(s->found, (size_t)n, sizeof *s->found, compare_hits);
-    int kept = 0;
-    for (int i = 0; i < n && !(s->options->per_file && kept == 1); i++) {
-        if (s->options->use_threshold && s->found[i].score < s->options->threshold) break;
+static int merge_found(search_state *s, int p, index_hit *found, long n, const char *path_in_db,
+                       int64_t id, const char **path) {
+    for (long i = 0; i < n; i++) found[i].path = ""; /* compare_hits reads it */
+    qsort(found, (size_t)n, sizeof *found, compare_hits);
+    long kept = 0;
+    for (long i = 0; i < n && !(s->options->per_file && kept == 1); i++) {
+        if (s->options->use_threshold && found[i].score < s->options->threshold) break;
         int dropped = 0;
-        for (int k = 0; k < kept && !dropped; k++) dropped = spans_overlap(&s->found[i], &s->found[k]);
-        if (!dropped) s->found[kept++] = s->found[i];
+        for (long k = 0; k < kept && !dropped; k++) dropped = spans_overlap(&found[i], &found[k]);
+        if (!dropped) found[kept++] = found[i];
     }
-    for (int i = 0; i < kept; i++) {
+    for (long i = 0; i < kept; i++) {
         if (!*path && !(*path = keep_path(s, path_in_db))) return -1;
-        s->found[i].path = *path;
-        s->found[i].recording_id = id;
-        if (add_hit(s, p, &s->found[i]) != 0) return -1;
+        found[i].path = *path;
+        found[i].recording_id = id;
+        if (add_hit(s, p, &found[i]) != 0) return -1;
     }
     return 0;
 }
 
-/* One recording's posteriors: spot every phrase in every chunk; each local
- * maximum of the score over end frames is a candidate, merged as spoken
- * hits are. */
+/* Candidates of phrase p in one decoded chunk: each local maximum over end
+ * frames of the best span's score. -1 when out of memory. */
+static int spot_in_chunk(search_state *s, int p, long start_frame, int n, int C, double shift_s,
+                         double length_s) {
+    phrase_spot_chunk(&s->spotters[p], s->log_probs, n, C, s->spans);
+    for (int e = 0; e < n; e++) {
+        double v = s->spans[e].log_ratio;
+        if (!isfinite(v) || (e > 0 && s->spans[e - 1].log_ratio >= v) ||
+            (e + 1 < n && s->spans[e + 1].log_ratio > v))
+            continue;
+        if (s->num_found[p] == s->found_capacity[p]) {
+            long grown = s->found_capacity[p] ? 2 * s->found_capacity[p] : 256;
+            index_hit *f = realloc(s->found[p], sizeof *f * grown);
+            if (!f) return -1;
+            s->found[p] = f, s->found_capacity[p] = grown;
+        }
+        long first = start_frame + s->spans[e].start_frame, last = start_frame + e;
+        s->found[p][s->num_found[p]++] =
+            (index_hit){.row = -1, .start_s = (float)(first * shift_s),
+                        .end_s = (float)(last * shift_s + length_s),
+                        .score = (float)phrase_spot_score(v, s->num_labels[p])};
+    }
+    return 0;
+}
+
+/* One recording's posteriors: each chunk is unpacked once and every phrase
+ * spotted in it; candidates are merged as spoken hits are. */
 static int search_posteriors(int64_t recording_id, const char *path_in_db, const void *data,
                              size_t bytes, void *user) {
     search_state *s = user;
@@ -182,60 +208,38 @@ static int search_posteriors(int64_t recording_id, const char *path_in_db, const
         return fail(s, err, path_in_db);
     const int C = r.num_classes;
     const double shift_s = 0.001 * r.frame_shift_ms, length_s = 0.001 * r.frame_length_ms;
-    const char *path = NULL;
     for (int p = 0; p < s->out->num_phrases; p++) {
-        if (s->num_labels[p] <= 0) continue;
+        s->num_found[p] = 0;
         for (int k = 0; k < s->num_labels[p]; k++)
-            if (s->labels[p][k] >= C) return fail(s, "posteriors of another character set", path_in_db);
-        if (posteriorgram_reader_init(&r, data, bytes, err, sizeof err) != 0)
-            return fail(s, err, path_in_db);
-        phrase_spotter spotter;
-        if (phrase_spotter_init(&spotter, s->labels[p], s->num_labels[p]) != 0)
-            return fail(s, "out of memory", NULL);
-        int num_found = 0, rc;
-        long start_frame, T;
-        while ((T = posteriorgram_peek_frames(&r)) > 0) {
-            if (T > s->chunk_capacity) {
-                float *lp = realloc(s->log_probs, sizeof(float) * T * C);
-                phrase_spot_span *spans = lp ? realloc(s->spans, sizeof *spans * T) : NULL;
-                if (lp) s->log_probs = lp;
-                if (spans) s->spans = spans, s->chunk_capacity = T;
-                if (!lp || !spans) {
-                    phrase_spotter_free(&spotter);
-                    return fail(s, "out of memory", NULL);
-                }
-            }
-            int n;
-            if ((rc = posteriorgram_next_chunk(&r, &start_frame, &n, s->log_probs, (int)T, err,
-                                               sizeof err)) != 1)
-                break;
-            phrase_spot_chunk(&spotter, s->log_probs, n, C, s->spans);
-            for (int e = 0; e < n; e++) {
-                double v = s->spans[e].log_ratio;
-                if (!isfinite(v) || (e > 0 && s->spans[e - 1].log_ratio >= v) ||
-                    (e + 1 < n && s->spans[e + 1].log_ratio > v))
-                    continue;
-                if (num_found == s->found_capacity) {
-                    long grown = s->found_capacity ? 2 * s->found_capacity : 256;
-                    index_hit *f = realloc(s->found, sizeof *f * grown);
-                    if (!f) {
-                        phrase_spotter_free(&spotter);
-                        return fail(s, "out of memory", NULL);
-                    }
-                    s->found = f, s->found_capacity = grown;
-                }
-                long first = start_frame + s->spans[e].start_frame, last = start_frame + e;
-                s->found[num_found++] = (index_hit){
-                    .row = -1, .start_s = (float)(first * shift_s),
-                    .end_s = (float)(last * shift_s + length_s),
-                    .score = (float)phrase_spot_score(v, s->num_labels[p])};
-            }
-        }
-        phrase_spotter_free(&spotter);
-        if (T < 0 || (T > 0 && rc != 1)) return fail(s, T < 0 ? "stored posteriors are damaged (cut short)" : err, path_in_db);
-        if (merge_found(s, p, num_found, path_in_db, recording_id, &path) != 0)
-            return fail(s, "out of memory", NULL);
+            if (s->labels[p][k] >= C)
+                return fail(s, "posteriors of another character set", path_in_db);
     }
+    long T;
+    while ((T = posteriorgram_peek_frames(&r)) > 0) {
+        if (T > s->chunk_capacity) {
+            float *lp = realloc(s->log_probs, sizeof(float) * T * C);
+            if (lp) s->log_probs = lp;
+            phrase_spot_span *spans = lp ? realloc(s->spans, sizeof *spans * T) : NULL;
+            if (spans) s->spans = spans, s->chunk_capacity = T;
+            if (!lp || !spans) return fail(s, "out of memory", NULL);
+        }
+        long start_frame;
+        int n;
+        if (posteriorgram_next_chunk(&r, &start_frame, &n, s->log_probs, (int)T, err,
+                                     sizeof err) != 1)
+            return fail(s, err, path_in_db);
+        phrase_spot_normalise(s->log_probs, n, C);
+        for (int p = 0; p < s->out->num_phrases; p++)
+            if (s->num_labels[p] > 0 &&
+                spot_in_chunk(s, p, start_frame, n, C, shift_s, length_s) != 0)
+                return fail(s, "out of memory", NULL);
+    }
+    if (T < 0 || posteriorgram_next_chunk(&r, &(long){0}, &(int){0}, NULL, 0, err, sizeof err) != 0)
+        return fail(s, T < 0 ? "stored posteriors are damaged (cut short)" : err, path_in_db);
+    const char *path = NULL;
+    for (int p = 0; p < s->out->num_phrases; p++)
+        if (merge_found(s, p, s->found[p], s->num_found[p], path_in_db, recording_id, &path) != 0)
+            return fail(s, "out of memory", NULL);
     trim_hits(s);
     return 0;
 }
@@ -282,6 +286,17 @@ int text_search_run(index_db *db, const char *const *phrases, int num_phrases,
             rc = -1;
         }
     }
+    if (rc == 0 && scoring == TEXT_SEARCH_POSTERIORS) {
+        s.spotters = calloc((size_t)num_phrases + 1, sizeof *s.spotters);
+        s.found = calloc((size_t)num_phrases + 1, sizeof *s.found);
+        s.num_found = calloc((size_t)num_phrases + 1, sizeof *s.num_found);
+        s.found_capacity = calloc((size_t)num_phrases + 1, sizeof *s.found_capacity);
+        rc = s.spotters && s.found && s.num_found && s.found_capacity ? 0 : -1;
+        for (int p = 0; p < num_phrases && rc == 0; p++)
+            if (s.num_labels[p] > 0)
+                rc = phrase_spotter_init(&s.spotters[p], s.labels[p], s.num_labels[p]);
+        if (rc != 0) snprintf(err, err_len, "out of memory");
+    }
     if (rc == 0) {
         char list_err[256];
         int listed = scoring == TEXT_SEARCH_POSTERIORS
@@ -303,7 +318,14 @@ int text_search_run(index_db *db, const char *const *phrases, int num_phrases,
     free(s.runs);
     free(s.log_probs);
     free(s.spans);
+    for (int p = 0; p < num_phrases; p++) {
+        if (s.spotters) phrase_spotter_free(&s.spotters[p]);
+        if (s.found) free(s.found[p]);
+    }
+    free(s.spotters);
     free(s.found);
+    free(s.num_found);
+    free(s.found_capacity);
     if (rc != 0) text_search_free(out);
     return rc;
 }

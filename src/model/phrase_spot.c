@@ -9,14 +9,19 @@ int phrase_spotter_init(phrase_spotter *s, const int *labels, int num_labels) {
     int S = 2 * num_labels + 1;
     s->num_labels = num_labels;
     s->labels = labels;
-    s->score = s->score_buffer = malloc(sizeof(double) * 2 * S);
-    s->start = s->start_buffer = malloc(sizeof(int) * 2 * S);
+    s->score = s->score_buffer = malloc(sizeof(float) * 2 * S);
+    s->start = s->start_buffer = malloc(sizeof(int) * 3 * S);
     if (!s->score || !s->start) {
         phrase_spotter_free(s);
         return -1;
     }
     s->next = s->score + S;
     s->next_start = s->start + S;
+    /* Per state: the class it emits, and whether it may be entered from two
+     * states back (a label unlike the one before it). */
+    s->state_class = s->start_buffer + 2 * S;
+    for (int st = 0; st < S; st++)
+        s->state_class[st] = st % 2 ? labels[st / 2] : CTC_BLANK;
     return 0;
 }
 
@@ -24,11 +29,19 @@ void phrase_spotter_free(phrase_spotter *s) {
     free(s->score_buffer);
     free(s->start_buffer);
     s->score = s->next = s->score_buffer = NULL;
-    s->start = s->next_start = s->start_buffer = NULL;
+    s->start = s->next_start = s->start_buffer = s->state_class = NULL;
 }
 
 double phrase_spot_score(double log_ratio, int num_labels) {
     return exp(log_ratio / (num_labels > 0 ? num_labels : 1));
+}
+
+void phrase_spot_normalise(float *log_probs, int T, int C) {
+    for (int t = 0; t < T; t++) {
+        float *f = log_probs + (size_t)t * C, top = f[0];
+        for (int c = 1; c < C; c++) top = f[c] > top ? f[c] : top;
+        for (int c = 0; c < C; c++) f[c] -= top;
+    }
 }
 
 void phrase_spot_chunk(phrase_spotter *s, const float *log_probs, int T, int C,
@@ -37,32 +50,31 @@ void phrase_spot_chunk(phrase_spotter *s, const float *log_probs, int T, int C,
      * 2k + 1 label k. score[st]: best log-ratio of a path in state st at
      * the current frame, start[st]: the frame where that path began. */
     const int L = s->num_labels, S = 2 * L + 1;
+    const int *cls = s->state_class, *labels = s->labels;
     for (int st = 0; st < S; st++) s->score[st] = -INFINITY, s->start[st] = 0;
     for (int t = 0; t < T; t++) {
-        const float *lp = log_probs + (size_t)t * C;
-        float top = lp[0];
-        for (int c = 1; c < C; c++)
-            if (lp[c] > top) top = lp[c];
-        for (int st = 0; st < S; st++) {
-            double best = s->score[st];
-            int from = s->start[st];
-            if (st >= 2 && s->score[st - 1] > best) best = s->score[st - 1], from = s->start[st - 1];
-            if (st >= 2 && st % 2 && s->labels[st / 2] != s->labels[st / 2 - 1] &&
-                s->score[st - 2] > best)
-                best = s->score[st - 2], from = s->start[st - 2];
-            /* A span begins on its first label, here, when that beats
-             * carrying on (ties carry on: the label's emission began
-             * earlier). A leading blank adds nothing a span needs: state 0
-             * only ever starts afresh. */
-            if (st == 0 || (st == 1 && !(best >= 0))) best = 0, from = t;
-            int label = st % 2 ? s->labels[st / 2] : CTC_BLANK;
-            s->next[st] = best + lp[label] - top;
-            s->next_start[st] = from;
+        const float *lp = log_probs + (size_t)t * C; /* (C), best class 0 */
+        float *score = s->score, *next = s->next;
+        int *start = s->start, *next_start = s->next_start;
+        /* State 0 (a blank before the first label) adds nothing a span
+         * needs: it only ever starts afresh. State 1 begins a span here when
+         * that beats carrying on (ties carry on: the label's emission began
+         * earlier). */
+        next[0] = lp[CTC_BLANK], next_start[0] = t;
+        float stay = score[1];
+        next[1] = (stay >= 0 ? stay : 0) + lp[cls[1]];
+        next_start[1] = stay >= 0 ? start[1] : t;
+        for (int st = 2; st < S; st++) {
+            float best = score[st];
+            int from = start[st];
+            if (score[st - 1] > best) best = score[st - 1], from = start[st - 1];
+            if ((st & 1) && labels[st / 2] != labels[st / 2 - 1] && score[st - 2] > best)
+                best = score[st - 2], from = start[st - 2];
+            next[st] = best + lp[cls[st]];
+            next_start[st] = from;
         }
-        double *swap = s->score;
-        s->score = s->next, s->next = swap;
-        int *swap_start = s->start;
-        s->start = s->next_start, s->next_start = swap_start;
+        s->score = next, s->next = score;
+        s->start = next_start, s->next_start = start;
         /* A span ends on its last label or the blank after it. */
         int end = s->score[S - 2] >= s->score[S - 1] ? S - 2 : S - 1;
         spans[t] = (phrase_spot_span){.start_frame = s->start[end], .end_frame = t,

@@ -25,9 +25,10 @@ typedef struct {
 typedef struct {
     int num_labels;
     const int *labels;
-    double *score, *next;       /* halves of score_buffer, swapped every frame */
-    int *start, *next_start;    /* halves of start_buffer */
-    double *score_buffer;
+    float *score, *next;        /* halves of score_buffer, swapped every frame */
+    int *start, *next_start;    /* two thirds of start_buffer */
+    int *state_class;           /* the last third: class of each state */
+    float *score_buffer;
     int *start_buffer;
 } phrase_spotter;
 
@@ -36,10 +37,14 @@ typedef struct {
 int phrase_spotter_init(phrase_spotter *s, const int *labels, int num_labels);
 void phrase_spotter_free(phrase_spotter *s);
 
+/* Subtracts from each of T frames of C log-probabilities its largest, in
+ * place: what phrase_spot_chunk reads (done once for all phrases). */
+void phrase_spot_normalise(float *log_probs, int T, int C);
+
 /* For each frame e of a chunk (T frames of C log-probabilities, frame t at
- * log_probs + t * C), the best span ending at e: spans[e] (room for T);
- * spans[e].log_ratio is -INFINITY when no span can end there (fewer frames
- * than labels need). */
+ * log_probs + t * C, normalised by phrase_spot_normalise), the best span
+ * ending at e: spans[e] (room for T); spans[e].log_ratio is -INFINITY when
+ * no span can end there (fewer frames than labels need). */
 void phrase_spot_chunk(phrase_spotter *s, const float *log_probs, int T, int C,
                        phrase_spot_span *spans);
 
