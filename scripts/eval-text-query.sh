@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Written-phrase queries against spoken ones on the project's evaluation set
 # (scripts/make-corpus.sh --eval): indexes the documents with MODEL (which
-# must have a CTC head, so transcripts are stored), then prints MAP, P@N and
+# must have a CTC head, so transcripts and posteriors are stored; and once
+# with --no-transcripts, for the indexing cost), then prints MAP, P@N and
 # P@5 of
-#   spoken   s2s eval with the recorded queries (the index's vectors),
-#   text     s2s eval --text with the same terms written (stored transcripts),
-#   kws      the keyword-spotting alternative: each term's label sequence
-#            scored against the CTC head's frame posteriors, recomputed from
-#            the audio (build/s2s-bench-text-kws, not in the product),
+#   spoken       s2s eval with the recorded queries (the index's vectors),
+#   text-post    s2s eval --text with the same terms written, spotted in the
+#                stored pruned posteriors (the default),
+#   text-trans   the same against the stored transcripts (--text-score
+#                transcripts),
+#   kws          spotting in the unpruned posteriors, recomputed from the
+#                audio (build/s2s-bench-text-kws): what pruning costs,
 # each for all queries, single words and phrases, and the cost of each.
 # usage: scripts/eval-text-query.sh MODEL [EVAL_DIR (build/evalset)] [--beam N (8)]
 set -euo pipefail
@@ -47,14 +50,21 @@ run() {
     local kind=$1; shift
     "$s2s" eval -q --db "$work/eval.db" --truth "$truth" "$@" | head -1 | sed "s/^/$kind /"
 }
-for mode in spoken text; do
-    flag=(); [ "$mode" = text ] && flag=(--text)
+for mode in spoken text-post text-trans; do
+    flag=()
+    [ "$mode" = text-post ] && flag=(--text --text-score posteriors)
+    [ "$mode" = text-trans ] && flag=(--text --text-score transcripts)
     t0=$(date +%s.%N)
-    run "$(printf '%-6s %-8s' "$mode" all)" "${flag[@]}" "${queries[@]}"
+    run "$(printf '%-10s %-8s' "$mode" all)" "${flag[@]}" "${queries[@]}"
     t1=$(date +%s.%N)
-    run "$(printf '%-6s %-8s' "$mode" words)" "${flag[@]}" "${words[@]}"
-    run "$(printf '%-6s %-8s' "$mode" phrases)" "${flag[@]}" "${phrases[@]}"
+    run "$(printf '%-10s %-8s' "$mode" words)" "${flag[@]}" "${words[@]}"
+    run "$(printf '%-10s %-8s' "$mode" phrases)" "${flag[@]}" "${phrases[@]}"
     printf '%s cost: %.1f ms per query (whole s2s eval run / queries)\n' "$mode" \
         "$(echo "($t1 - $t0) * 1000 / ${#queries[@]}" | bc -l)"
 done
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+h = c.execute("select sum(duration_s) / 3600 from recordings").fetchone()[0]
+t, p = c.execute("select (select sum(length(transcript)) from recordings), (select sum(length(data)) from posteriors)").fetchone()
+print("stored per hour of audio: transcripts %.3f MB, posteriors %.2f MB" % (t / 1e6 / h, p / 1e6 / h))' "$work/eval.db"
 build/s2s-bench-text-kws "$model" "$truth" "$eval_dir"/docs/*.wav
