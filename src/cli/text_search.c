@@ -153,6 +153,7 @@ static int spans_overlap(const index_hit *a, const index_hit *b) {
  * best with per_file) and adds them to phrase p's hits. */
 static int merge_found(search_state *s, int p, index_hit *found, long n, const char *path_in_db,
                        int64_t id, const char **path) {
+    if (n == 0) return 0;
     for (long i = 0; i < n; i++) found[i].path = ""; /* compare_hits reads it */
     qsort(found, (size_t)n, sizeof *found, compare_hits);
     long kept = 0;
@@ -308,7 +309,7 @@ int text_search_run(index_db *db, const char *const *phrases, int num_phrases,
     }
     for (int p = 0; p < num_phrases && rc == 0; p++) {
         text_search_hits *h = &out->phrases[p];
-        qsort(h->hits, (size_t)h->num_hits, sizeof *h->hits, compare_hits);
+        if (h->num_hits > 0) qsort(h->hits, (size_t)h->num_hits, sizeof *h->hits, compare_hits);
         if (h->num_hits > options->k) h->num_hits = options->k;
     }
     free(s.capacity);
