@@ -258,7 +258,8 @@ int text_search_run(index_db *db, const char *const *phrases, int num_phrases,
     if (num_transcripts == 0) {
         snprintf(err, err_len,
                  "the index has no transcripts: its recordings were indexed with a model "
-                 "without a CTC head (s2s model info says), so --text cannot search them");
+                 "without a CTC head (s2s model info says) or by an older s2s, so --text "
+                 "cannot search them");
         return -1;
     }
     if (scoring == TEXT_SEARCH_POSTERIORS && num_posteriors == 0) {
