@@ -10,7 +10,7 @@ int phrase_spotter_init(phrase_spotter *s, const int *labels, int num_labels) {
     s->num_labels = num_labels;
     s->labels = labels;
     s->score = s->score_buffer = malloc(sizeof(float) * 2 * S);
-    s->start = s->start_buffer = malloc(sizeof(int) * 3 * S);
+    s->start = s->start_buffer = malloc(sizeof(int) * 4 * S);
     if (!s->score || !s->start) {
         phrase_spotter_free(s);
         return -1;
@@ -20,8 +20,11 @@ int phrase_spotter_init(phrase_spotter *s, const int *labels, int num_labels) {
     /* Per state: the class it emits, and whether it may be entered from two
      * states back (a label unlike the one before it). */
     s->state_class = s->start_buffer + 2 * S;
-    for (int st = 0; st < S; st++)
+    s->state_skip = s->start_buffer + 3 * S;
+    for (int st = 0; st < S; st++) {
         s->state_class[st] = st % 2 ? labels[st / 2] : CTC_BLANK;
+        s->state_skip[st] = st >= 2 && st % 2 && labels[st / 2] != labels[st / 2 - 1];
+    }
     return 0;
 }
 
@@ -29,7 +32,7 @@ void phrase_spotter_free(phrase_spotter *s) {
     free(s->score_buffer);
     free(s->start_buffer);
     s->score = s->next = s->score_buffer = NULL;
-    s->start = s->next_start = s->start_buffer = s->state_class = NULL;
+    s->start = s->next_start = s->start_buffer = s->state_class = s->state_skip = NULL;
 }
 
 double phrase_spot_score(double log_ratio, int num_labels) {
@@ -50,7 +53,7 @@ void phrase_spot_chunk(phrase_spotter *s, const float *log_probs, int T, int C,
      * 2k + 1 label k. score[st]: best log-ratio of a path in state st at
      * the current frame, start[st]: the frame where that path began. */
     const int L = s->num_labels, S = 2 * L + 1;
-    const int *cls = s->state_class, *labels = s->labels;
+    const int *cls = s->state_class, *skip = s->state_skip;
     for (int st = 0; st < S; st++) s->score[st] = -INFINITY, s->start[st] = 0;
     for (int t = 0; t < T; t++) {
         const float *lp = log_probs + (size_t)t * C; /* (C), best class 0 */
@@ -65,11 +68,17 @@ void phrase_spot_chunk(phrase_spotter *s, const float *log_probs, int T, int C,
         next[1] = (stay >= 0 ? stay : 0) + lp[cls[1]];
         next_start[1] = stay >= 0 ? start[1] : t;
         for (int st = 2; st < S; st++) {
-            float best = score[st];
+            /* Branch-free, so the loop vectorises: stay, from the state
+             * before, or (skip[st]) from two states before. */
+            float best = score[st], prev = score[st - 1];
             int from = start[st];
-            if (score[st - 1] > best) best = score[st - 1], from = start[st - 1];
-            if ((st & 1) && labels[st / 2] != labels[st / 2 - 1] && score[st - 2] > best)
-                best = score[st - 2], from = start[st - 2];
+            int take = prev > best;
+            best = take ? prev : best;
+            from = take ? start[st - 1] : from;
+            float prev2 = skip[st] ? score[st - 2] : -INFINITY;
+            take = prev2 > best;
+            best = take ? prev2 : best;
+            from = take ? start[st - 2] : from;
             next[st] = best + lp[cls[st]];
             next_start[st] = from;
         }

@@ -26,8 +26,9 @@ typedef struct {
     int num_labels;
     const int *labels;
     float *score, *next;        /* halves of score_buffer, swapped every frame */
-    int *start, *next_start;    /* two thirds of start_buffer */
-    int *state_class;           /* the last third: class of each state */
+    int *start, *next_start;    /* two quarters of start_buffer */
+    int *state_class;           /* third quarter: class of each state */
+    int *state_skip;            /* last quarter: may be entered from two back */
     float *score_buffer;
     int *start_buffer;
 } phrase_spotter;
