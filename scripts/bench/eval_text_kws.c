@@ -1,9 +1,12 @@
-/* Measurement for `s2s query --text`: the keyword-spotting alternative to
- * matching stored 1-best transcripts. Each recording's speech goes through
- * the encoder and the CTC head once; each written phrase (its label
- * sequence, ctc_text.h) is then scored against the frame log-probabilities
- * with a Viterbi pass that lets the phrase start and end at any frame and
- * compares it with the best class of each frame:
+/* Measurement for `s2s query --text`: keyword spotting on the CTC head's
+ * posteriors recomputed from the audio, unpruned (or pruned as asked), the
+ * reference for what the index stores (s2s scores against its stored, pruned
+ * posteriors with src/model/phrase_spot.c; this program was written first, to
+ * decide between that and matching 1-best transcripts). Each recording's
+ * speech goes through the encoder and the CTC head once; each written phrase
+ * (its label sequence, ctc_text.h) is then scored against the frame
+ * log-probabilities with a Viterbi pass that lets the phrase start and end
+ * at any frame and compares it with the best class of each frame:
  *
  *     score = max over spans [t0, t1] of
  *             log P(best alignment of the phrase over t0..t1)
