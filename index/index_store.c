@@ -18,6 +18,7 @@ struct index_db {
     sqlite3 *db;
     int read_only;
     int vector_format; /* INDEX_VECTORS_*, used by index_put_recording */
+    int has_posteriors; /* the posteriors table exists */
 };
 
 /* How long a reader or writer waits for another process's lock. */
@@ -54,6 +55,14 @@ static const char *const SCHEMA_SQL =
     "  scales BLOB,"
     "  UNIQUE (recording_id, model_id));"
     "CREATE INDEX vectors_by_model ON vectors(model_id);";
+
+/* Added after schema version 1 without changing it (an older s2s ignores it,
+ * and deleting a recording deletes its row through the foreign key):
+ * created when a file is opened for writing. */
+static const char *const POSTERIORS_SQL =
+    "CREATE TABLE IF NOT EXISTS posteriors ("
+    "  recording_id INTEGER PRIMARY KEY REFERENCES recordings(id) ON DELETE CASCADE,"
+    "  data BLOB NOT NULL);";
 
 /* ---- small SQLite helpers ---- */
 
@@ -213,6 +222,13 @@ int index_open(const char *path, int read_only, index_db **out, char *err, int e
         if (open_connection(idx, path, 1, err, err_len)) goto cleanup;
         if (check_or_create_schema(idx, path, err, err_len)) goto cleanup;
     }
+    if (!read_only && exec_sql(idx->db, POSTERIORS_SQL, path, err, err_len)) goto cleanup;
+    int64_t num_posterior_tables = 0;
+    if (query_int64(idx->db,
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'posteriors'",
+                    &num_posterior_tables, err, err_len))
+        goto cleanup;
+    idx->has_posteriors = num_posterior_tables > 0;
     if (!read_only) {
         /* WAL: readers never block the writer nor the writer the readers;
          * synchronous=NORMAL keeps every commit atomic (a crash of the
@@ -674,6 +690,20 @@ int index_put_recording(index_db *idx, const index_recording *rec, int64_t model
     }
     sqlite3_finalize(stmt);
     stmt = NULL;
+    if (rec->posteriors && idx->has_posteriors) {
+        if (prepare(db, "INSERT OR REPLACE INTO posteriors (recording_id, data) VALUES (?1, ?2)",
+                    &stmt, err, err_len))
+            goto cleanup;
+        sqlite3_bind_int64(stmt, 1, recording_id);
+        sqlite3_bind_blob64(stmt, 2, rec->posteriors, rec->posteriors_bytes, SQLITE_STATIC);
+        rc = sqlite3_step(stmt);
+        if (rc != SQLITE_DONE) {
+            index_fail_sqlite(db, rc, rec->path, err, err_len);
+            goto cleanup;
+        }
+        sqlite3_finalize(stmt);
+        stmt = NULL;
+    }
     if (exec_sql(db, "COMMIT", rec->path, err, err_len)) goto cleanup;
     status = 0;
 cleanup:
@@ -743,6 +773,74 @@ int index_list_recordings(index_db *idx, int64_t model_id, index_recording_fn fn
     }
     if (rc != SQLITE_DONE) {
         index_fail_sqlite(db, rc, "listing recordings", err, err_len);
+        goto cleanup;
+    }
+    status = 0;
+cleanup:
+    sqlite3_finalize(stmt);
+    return status;
+}
+
+int index_get_transcript(index_db *idx, int64_t recording_id, char **text, char *err,
+                         int err_len) {
+    sqlite3_stmt *stmt = NULL;
+    *text = NULL;
+    if (prepare(idx->db, "SELECT transcript FROM recordings WHERE id = ?1", &stmt, err, err_len))
+        return -1;
+    sqlite3_bind_int64(stmt, 1, recording_id);
+    int rc = sqlite3_step(stmt), status = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+        *text = strdup((const char *)sqlite3_column_text(stmt, 0));
+        if (!*text) status = index_fail(err, err_len, "out of memory reading a transcript");
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = index_fail_sqlite(idx->db, rc, "reading a transcript", err, err_len);
+    }
+    sqlite3_finalize(stmt);
+    return status;
+}
+
+int index_count_transcripts(index_db *idx, int64_t *num_transcripts, int64_t *num_recordings,
+                            char *err, int err_len) {
+    sqlite3_stmt *stmt = NULL;
+    if (prepare(idx->db, "SELECT count(transcript), count(*) FROM recordings", &stmt, err, err_len))
+        return -1;
+    int rc = sqlite3_step(stmt), status = 0;
+    if (rc == SQLITE_ROW) {
+        if (num_transcripts) *num_transcripts = sqlite3_column_int64(stmt, 0);
+        if (num_recordings) *num_recordings = sqlite3_column_int64(stmt, 1);
+    } else {
+        status = index_fail_sqlite(idx->db, rc, "counting transcripts", err, err_len);
+    }
+    sqlite3_finalize(stmt);
+    return status;
+}
+
+int index_count_posteriors(index_db *idx, int64_t *num, char *err, int err_len) {
+    *num = 0;
+    if (!idx->has_posteriors) return 0;
+    return query_int64(idx->db, "SELECT count(*) FROM posteriors", num, err, err_len);
+}
+
+int index_list_posteriors(index_db *idx, index_posteriors_fn fn, void *user, char *err,
+                          int err_len) {
+    sqlite3_stmt *stmt = NULL;
+    int status = -1, rc;
+    if (!idx->has_posteriors) return 0;
+    if (prepare(idx->db,
+                "SELECT r.id, r.path, p.data FROM posteriors p JOIN recordings r"
+                " ON r.id = p.recording_id ORDER BY r.path",
+                &stmt, err, err_len))
+        return -1;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int stop = fn(sqlite3_column_int64(stmt, 0), (const char *)sqlite3_column_text(stmt, 1),
+                      sqlite3_column_blob(stmt, 2), (size_t)sqlite3_column_bytes(stmt, 2), user);
+        if (stop) {
+            status = stop;
+            goto cleanup;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        index_fail_sqlite(idx->db, rc, "reading posteriors", err, err_len);
         goto cleanup;
     }
     status = 0;

@@ -9,6 +9,11 @@
  *       exactly one row has active = 1 once any model is registered.
  *   recordings(id, path UNIQUE, size_bytes, mtime_ns, content_hash,
  *              duration_s, sample_rate_hz, indexed_s, transcript NULL)
+ *       transcript: what the CTC head of the model that indexed the
+ *              recording heard, one word a line "start<TAB>end<TAB>word\n"
+ *              (seconds, two decimals; src/model/transcript_format.h
+ *              writes and reads it); "" when the head heard no word, NULL
+ *              when the recording was indexed by a model without a head.
  *   vectors(recording_id, model_id, num_segments, format, segments,
  *           vectors, scales)     UNIQUE(recording_id, model_id)
  *       segments: num_segments (start_s, end_s) float32 pairs;
@@ -18,6 +23,11 @@
  *              scales = num_segments float32, v[i][j] ~ scales[i] * q[i][j],
  *              scales[i] = max_j |v[i][j]| / 127 (symmetric, per vector).
  *       All blobs are little-endian (the host's order on x86 and ARM).
+ *   posteriors(recording_id PRIMARY KEY, data)   (optional: created when a
+ *              file is opened for writing; an older s2s ignores it)
+ *       data: the CTC head's frame posteriors of the recording, pruned and
+ *              packed (src/model/posteriorgram.h), for written-phrase
+ *              queries; only for recordings indexed with a head.
  *
  * int8 is the default: 4x smaller on disk and in memory for a measured
  * top-1 agreement with float search of 99-100% (see test_index_search.c).
@@ -38,6 +48,7 @@
  * open one per thread instead. */
 #ifndef S2S_INDEX_STORE_H
 #define S2S_INDEX_STORE_H
+#include <stddef.h>
 #include <stdint.h>
 
 #define INDEX_SCHEMA_VERSION 1
@@ -75,6 +86,8 @@ typedef struct {
     int sample_rate_hz;    /* the file's own rate, before resampling */
     int64_t indexed_s;     /* set by the index: when it was stored (epoch s) */
     const char *transcript; /* optional (NULL) */
+    const void *posteriors; /* optional (NULL): packed posteriors to store */
+    size_t posteriors_bytes;
     int64_t num_segments;  /* listings: segments of the listed model; ignored on put */
 } index_recording;
 
@@ -177,6 +190,27 @@ int index_remove_recording(index_db *idx, const char *path, int *num_removed, ch
 typedef int (*index_recording_fn)(const index_recording *rec, void *user);
 int index_list_recordings(index_db *idx, int64_t model_id, index_recording_fn fn, void *user,
                           char *err, int err_len);
+
+/* The transcript of a recording: *text gets a copy to free(), or NULL when
+ * it has none (or there is no such recording). */
+int index_get_transcript(index_db *idx, int64_t recording_id, char **text, char *err,
+                         int err_len);
+
+/* How many recordings have a transcript (*num_transcripts) out of how many
+ * (*num_recordings); either pointer may be NULL. */
+int index_count_transcripts(index_db *idx, int64_t *num_transcripts, int64_t *num_recordings,
+                            char *err, int err_len);
+
+/* How many recordings have stored posteriors. */
+int index_count_posteriors(index_db *idx, int64_t *num, char *err, int err_len);
+
+/* Calls fn for each recording with stored posteriors, ordered by path, until
+ * fn returns nonzero (then returns that value). path and data live during
+ * the call only. */
+typedef int (*index_posteriors_fn)(int64_t recording_id, const char *path, const void *data,
+                                   size_t bytes, void *user);
+int index_list_posteriors(index_db *idx, index_posteriors_fn fn, void *user, char *err,
+                          int err_len);
 
 /* Fills *stats; release with index_stats_free. */
 int index_get_stats(index_db *idx, index_stats *stats, char *err, int err_len);

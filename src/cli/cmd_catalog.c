@@ -75,7 +75,8 @@ int cmd_list(int argc, char **argv) {
 int cmd_stats(int argc, char **argv) {
     static const char *help =
         "usage: s2s stats [--db FILE] [--json]\n\n"
-        "Summarises the index: recordings, audio hours, segments, file size, and the\n"
+        "Summarises the index: recordings, audio hours, segments, file size, how many\n"
+        "recordings have a transcript (s2s query --text searches them), and the\n"
         "models it knows: segments and recordings holding vectors of each, the\n"
         "active one (the one queries use) marked with '*'.\n\n"
         "  --db FILE   the index (default: s2s.db)\n  --json      one JSON object\n"
@@ -90,6 +91,13 @@ int cmd_stats(int argc, char **argv) {
     if (index_open(db_path, 1, &db, err, sizeof err) != 0 ||
         index_get_stats(db, &stats, err, sizeof err) != 0) {
         cli_error(db_path, "%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    int64_t num_transcripts = 0;
+    if (index_count_transcripts(db, &num_transcripts, NULL, err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err);
+        index_stats_free(&stats);
+        index_close(db);
         return EXIT_SOME_FAILED;
     }
     int damaged = check_flag && index_check_integrity(db, err, sizeof err) != 0;
@@ -109,12 +117,13 @@ int cmd_stats(int argc, char **argv) {
                    m->dim, m->active ? "true" : "false", (long long)m->num_segments,
                    (long long)m->num_recordings);
         }
-        puts("]}");
+        printf("], \"transcripts\": %lld}\n", (long long)num_transcripts);
     } else {
         printf("recordings  %lld\naudio       %.2f h\nsegments    %lld\nfile size   %.1f MB",
                (long long)stats.num_recordings, hours, (long long)stats.num_segments, mb);
         if (hours > 0) printf(" (%.1f MB per hour of audio)", mb / hours);
-        printf("\nmodels:\n");
+        printf("\ntranscripts %lld of %lld recordings\nmodels:\n",
+               (long long)num_transcripts, (long long)stats.num_recordings);
         for (int i = 0; i < stats.num_models; i++) {
             const index_model *m = &stats.models[i];
             /* During a reindex the new model's recordings count up to all. */

@@ -18,7 +18,8 @@ static const char *const help =
     "\n"
     "Adds recordings to the index: finds their speech, cuts it into windows of\n"
     "0.3, 0.5, 0.7, 1.0 and 1.4 s every 0.15 s and windows between pauses, and\n"
-    "stores a vector for each window.\n"
+    "stores a vector for each window. When the model has a CTC head, the words it\n"
+    "hears are stored too (s2s query shows them around each hit; query --text).\n"
     "An unchanged file already indexed is skipped; a changed one is re-indexed.\n"
     "\n"
     "options:\n"
@@ -33,6 +34,9 @@ static const char *const help =
     "  --pause N       also cut windows that start where speech resumes after a\n"
     "                  pause of N frames or more and end where it stops before\n"
     "                  one; 0: fixed windows only (default: 5)\n"
+    "  --beam N        with a CTC head: prefix beam width of the stored transcripts\n"
+    "                  (default: 8, as s2s transcribe; 1: greedy)\n"
+    "  --no-transcripts  store no transcripts, even with a CTC head (faster)\n"
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
     "\n"
@@ -41,7 +45,7 @@ static const char *const help =
 
 typedef struct {
     const char *db_path, *model_path, *list_path;
-    int num_jobs, store_float;
+    int num_jobs, store_float, beam;
     segmenter_options segmenter;
 } index_args;
 
@@ -77,11 +81,12 @@ int cmd_index(int argc, char **argv) {
         {"list", required_argument, 0, 'l'}, {"jobs", required_argument, 0, 'j'},
         {"float", no_argument, 0, 'f'},      {"quiet", no_argument, 0, 'q'},
         {"hop", required_argument, 0, 'H'},  {"windows", required_argument, 0, 'W'},
-        {"pause", required_argument, 0, 'P'},
+        {"pause", required_argument, 0, 'P'}, {"beam", required_argument, 0, 'B'},
+        {"no-transcripts", no_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
     };
     index_args args = {.db_path = "s2s.db", .num_jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
-                       .segmenter = segmenter_defaults()};
+                       .beam = 8, .segmenter = segmenter_defaults()};
     long value;
     int c;
     opterr = 0;
@@ -103,6 +108,11 @@ int cmd_index(int argc, char **argv) {
             if (cli_parse_int("index", "--pause", optarg, 0, 1000, &value) != 0) return EXIT_USAGE;
             args.segmenter.min_pause_frames = (int)value;
             break;
+        case 'B':
+            if (cli_parse_int("index", "--beam", optarg, 1, 1000, &value) != 0) return EXIT_USAGE;
+            args.beam = (int)value;
+            break;
+        case 'N': args.beam = 0; break;
         case 'W':
             if (index_workers_parse_windows(optarg, &args.segmenter) != 0)
                 return cli_usage_error("index", "--windows wants ascending frame counts like 30,50,70,100");
@@ -114,7 +124,8 @@ int cmd_index(int argc, char **argv) {
     }
     index_session session;
     index_workers job = {.session = &session, .segmenter = args.segmenter,
-                         .mode = INDEX_WORKERS_ADD, .num_jobs = args.num_jobs, .verb = "indexed"};
+                         .mode = INDEX_WORKERS_ADD, .num_jobs = args.num_jobs,
+                         .transcript_beam = args.beam, .verb = "indexed"};
     memset(&session, 0, sizeof session);
     int owns_paths = 0;
     if (args.list_path) {

@@ -1,8 +1,14 @@
 /* s2s query: where is this said? Each query recording is trimmed to its
  * speech, encoded, and compared with every stored segment; overlapping hits
- * in a recording are merged and the best are printed. */
+ * in a recording are merged and the best are printed. With --text the
+ * queries are written phrases, matched against the stored transcripts
+ * (text_search.h). When the index holds transcripts, each hit is shown with
+ * the words around it (hit_context.h). */
 #include "cli.h"
+#include "hit_context.h"
+#include "phrase_match.h"
 #include "query_runner.h"
+#include "text_search.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,9 +16,16 @@
 
 static const char *const help =
     "usage: s2s query [OPTIONS] QUERY.wav...\n"
+    "       s2s query [OPTIONS] --text PHRASE...\n"
     "\n"
     "Finds where each QUERY (a recording of the phrase) is said in the indexed\n"
     "recordings. Prints rank, score (cosine similarity), start and end (s), file.\n"
+    "When the index holds transcripts (indexed with a model that has a CTC head),\n"
+    "each hit also shows the words heard around it, its own in [brackets].\n"
+    "With --text each PHRASE is written text, spotted in the CTC posteriors the\n"
+    "index stores (score: per-character probability ratio against the best path,\n"
+    "in (0, 1]), or with --text-score transcripts matched against the stored\n"
+    "transcripts (score: 1 - character edit distance / phrase length).\n"
     "\n"
     "options:\n"
     "  --db FILE        the index (default: s2s.db)\n"
@@ -20,8 +33,12 @@ static const char *const help =
     "  -k N             hits per query after merging (default: 10)\n"
     "  --per-file       only the best hit of each recording (ranks recordings)\n"
     "  --threshold S    only hits scoring at least S (default: none)\n"
-    "  --json           JSON lines: query, rank, file, start, end, score\n"
-    "  --tsv            tab-separated: query, rank, file, start, end, score\n"
+    "  --text           the arguments are written phrases, not recordings\n"
+    "  --text-score M   posteriors or transcripts (default: posteriors when stored)\n"
+    "  --json           JSON lines: query, rank, file, start, end, score (and\n"
+    "                   words, context when the index holds transcripts)\n"
+    "  --tsv            tab-separated: query, rank, file, start, end, score (and\n"
+    "                   context when the index holds transcripts)\n"
     "  --stdlist        NIST STD 2006 XML (<stdlist>), for the standard scoring tools\n"
     "  --decision S     in --stdlist, decision=\"YES\" for scores >= S (default: 0.8)\n"
     "  -q, --quiet      no notes on stderr\n"
@@ -43,35 +60,55 @@ static void xml_attribute(FILE *out, const char *s) {
     }
 }
 
-static void print_hits(output_format format, const char *query_path, const index_hit *hits,
-                       int num_hits, double decision) {
-    char name[1024], file_id[1024];
-    cli_base_name(query_path, name, sizeof name);
+/* Prints one query's hits; with context (NULL: none) each hit gets the
+ * words around it. Returns 0, or -1 when a transcript could not be read
+ * (named on stderr; the hits are printed without it). */
+static int print_hits(output_format format, const char *query, const index_hit *hits,
+                      int num_hits, double decision, hit_context *context) {
+    char file_id[1024], words[2048], own[1024], err[CLI_ERR_LEN];
+    int rc = 0;
     if (format == OUTPUT_STDLIST) {
         fputs("<detected_termlist termid=\"", stdout);
-        xml_attribute(stdout, name);
+        xml_attribute(stdout, query);
         fputs("\" term_search_time=\"0\" oov_term_count=\"0\">\n", stdout);
     } else if (format == OUTPUT_TEXT) {
-        printf("# %s\n", query_path);
+        printf("# %s\n", query);
         if (num_hits == 0) printf("  (no hits)\n");
     }
     for (int i = 0; i < num_hits; i++) {
         const index_hit *h = &hits[i];
+        words[0] = own[0] = 0;
+        if (context && format != OUTPUT_STDLIST && rc == 0 &&
+            hit_context_get(context, h, words, sizeof words, own, sizeof own, err, sizeof err) != 0) {
+            cli_error(h->path, "%s", err);
+            rc = -1;
+        }
         switch (format) {
         case OUTPUT_TEXT:
-            printf("%3d  %.3f  %8.2f %8.2f  %s\n", i + 1, h->score, h->start_s, h->end_s, h->path);
+            printf("%3d  %.3f  %8.2f %8.2f  %s", i + 1, h->score, h->start_s, h->end_s, h->path);
+            if (words[0]) printf("  | %s", words);
+            putchar('\n');
             break;
         case OUTPUT_JSON:
             fputs("{\"query\": ", stdout);
-            cli_json_string(stdout, name);
+            cli_json_string(stdout, query);
             printf(", \"rank\": %d, \"file\": ", i + 1);
             cli_json_string(stdout, h->path);
-            printf(", \"start\": %.2f, \"end\": %.2f, \"score\": %.4f}\n", h->start_s, h->end_s,
+            printf(", \"start\": %.2f, \"end\": %.2f, \"score\": %.4f", h->start_s, h->end_s,
                    h->score);
+            if (context) {
+                fputs(", \"words\": ", stdout);
+                cli_json_string(stdout, own);
+                fputs(", \"context\": ", stdout);
+                cli_json_string(stdout, words);
+            }
+            fputs("}\n", stdout);
             break;
         case OUTPUT_TSV:
-            printf("%s\t%d\t%s\t%.2f\t%.2f\t%.4f\n", name, i + 1, h->path, h->start_s, h->end_s,
+            printf("%s\t%d\t%s\t%.2f\t%.2f\t%.4f", query, i + 1, h->path, h->start_s, h->end_s,
                    h->score);
+            if (context) printf("\t%s", words);
+            putchar('\n');
             break;
         case OUTPUT_STDLIST:
             cli_base_name(h->path, file_id, sizeof file_id);
@@ -83,6 +120,54 @@ static void print_hits(output_format format, const char *query_path, const index
         }
     }
     if (format == OUTPUT_STDLIST) puts("</detected_termlist>");
+    return rc;
+}
+
+/* s2s query --text: every phrase in one pass over the transcripts. */
+static int query_text(const char *db_path, char **phrases, int num_phrases,
+                      const index_search_options *search, text_search_scoring scoring,
+                      output_format format, double decision) {
+    char err[CLI_ERR_LEN];
+    index_db *db = NULL;
+    if (index_open(db_path, 1, &db, err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    text_search_result result;
+    hit_context context;
+    if (hit_context_open(&context, db, err, sizeof err) != 0 ||
+        text_search_run(db, (const char *const *)phrases, num_phrases, search, scoring, &result,
+                        err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err);
+        index_close(db);
+        return EXIT_SOME_FAILED;
+    }
+    int num_failed = 0;
+    if (format == OUTPUT_STDLIST)
+        printf("<stdlist termlist_filename=\"\" indexing_time=\"0\" language=\"\" index_size=\"%lld\" "
+               "system_id=\"s2s\">\n", (long long)result.num_searched);
+    for (int p = 0; p < num_phrases; p++) {
+        const text_search_hits *h = &result.phrases[p];
+        char normalised[8];
+        if (phrase_normalise(phrases[p], normalised, sizeof normalised) == 0) {
+            cli_error(phrases[p], "no letter or digit to search for");
+            num_failed++;
+            continue;
+        }
+        cli_note("\"%s\": %d hits in %lld recordings' %s\n", phrases[p], h->num_hits,
+                 (long long)result.num_searched,
+                 result.scoring == TEXT_SEARCH_POSTERIORS ? "posteriors" : "transcripts");
+        num_failed += print_hits(format, phrases[p], h->hits, h->num_hits, decision, &context) != 0;
+    }
+    if (format == OUTPUT_STDLIST) puts("</stdlist>");
+    text_search_free(&result);
+    hit_context_close(&context);
+    index_close(db);
+    if (fflush(stdout) != 0) {
+        cli_error("stdout", "cannot write");
+        return EXIT_SOME_FAILED;
+    }
+    return num_failed ? EXIT_SOME_FAILED : EXIT_OK;
 }
 
 int cmd_query(int argc, char **argv) {
@@ -92,6 +177,7 @@ int cmd_query(int argc, char **argv) {
         {"json", no_argument, 0, 'J'},           {"tsv", no_argument, 0, 'T'},
         {"stdlist", no_argument, 0, 'S'},        {"decision", required_argument, 0, 'D'},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
+        {"text", no_argument, 0, 'X'},           {"text-score", required_argument, 0, 'M'},
         {0, 0, 0, 0},
     };
     const char *db_path = "s2s.db", *model_path = NULL;
@@ -99,7 +185,8 @@ int cmd_query(int argc, char **argv) {
     output_format format = OUTPUT_TEXT;
     double value, decision = 0.8;
     long k;
-    int c;
+    int c, text = 0;
+    text_search_scoring scoring = TEXT_SEARCH_AUTO;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "k:qh", options, NULL)) != -1) {
         switch (c) {
@@ -115,6 +202,10 @@ int cmd_query(int argc, char **argv) {
             search.use_threshold = 1;
             search.threshold = (float)value;
             break;
+        case 'X': text = 1; break;
+        case 'M':
+            if (cli_parse_text_scoring("query", optarg, &scoring) != 0) return EXIT_USAGE;
+            break;
         case 'J': format = OUTPUT_JSON; break;
         case 'T': format = OUTPUT_TSV; break;
         case 'S': format = OUTPUT_STDLIST; break;
@@ -126,7 +217,13 @@ int cmd_query(int argc, char **argv) {
         default: return cli_usage_error("query", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc) return cli_usage_error("query", "no query file given");
+    if (optind >= argc)
+        return cli_usage_error("query", text ? "no phrase given" : "no query file given");
+    if (text) {
+        if (model_path) cli_note("--model is not used with --text (transcripts are searched)\n");
+        return query_text(db_path, argv + optind, argc - optind, &search, scoring, format,
+                          decision);
+    }
 
     query_runner runner;
     char err[CLI_ERR_LEN];
@@ -136,6 +233,12 @@ int cmd_query(int argc, char **argv) {
     }
     index_hit *hits = malloc(sizeof *hits * search.k);
     int num_failed = 0;
+    hit_context context;
+    if (hit_context_open(&context, runner.session.db, err, sizeof err) != 0) {
+        cli_error(db_path, "%s", err); /* the hits are shown without words */
+        context.has_transcripts = 0;
+        num_failed++;
+    }
     if (format == OUTPUT_STDLIST)
         printf("<stdlist termlist_filename=\"\" indexing_time=\"0\" language=\"\" index_size=\"%lld\" "
                "system_id=\"s2s\">\n", (long long)runner.matrix->num_rows);
@@ -149,10 +252,15 @@ int cmd_query(int argc, char **argv) {
             continue;
         }
         cli_note("%s: speech %.2f-%.2f s, %d hits\n", argv[i], start_s, end_s, num_hits);
-        print_hits(format, argv[i], hits, num_hits, decision);
+        char name[1024];
+        cli_base_name(argv[i], name, sizeof name);
+        if (format == OUTPUT_TEXT) snprintf(name, sizeof name, "%s", argv[i]);
+        num_failed += print_hits(format, name, hits, num_hits, decision,
+                                 context.has_transcripts ? &context : NULL) != 0;
     }
     if (format == OUTPUT_STDLIST) puts("</stdlist>");
     free(hits);
+    hit_context_close(&context);
     query_runner_close(&runner);
     if (fflush(stdout) != 0) {
         cli_error("stdout", "cannot write");

@@ -92,7 +92,8 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
                  list.num_paths, list.duration_s / 3600.0, session.model_path, old_model.name);
     index_workers job = {.session = &session, .segmenter = *segmenter,
                          .mode = INDEX_WORKERS_REEMBED, .paths = list.paths,
-                         .num_paths = list.num_paths, .num_jobs = num_jobs, .verb = "re-embedded"};
+                         .num_paths = list.num_paths, .num_jobs = num_jobs, .transcript_beam = 8,
+                         .verb = "re-embedded"};
     if (index_workers_run(&job) != 0) {
         cli_error(NULL, "cannot start the worker threads");
         goto cleanup;

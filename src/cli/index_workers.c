@@ -3,7 +3,9 @@
 
 #include "cli.h"
 #include "file_identity.h"
+#include "posteriorgram.h"
 #include "recording_embedder.h"
+#include "transcript_format.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -77,7 +79,49 @@ static int check_file(pool *p, const char *path, file_identity *id) {
     return 0;
 }
 
-/* Embeds one file and stores its vectors; returns 0, 1 when skipped, -1 on
+/* Log-probabilities at or above this are kept in the stored posteriors
+ * (posteriorgram.h; README: Text queries). */
+static const float POSTERIORS_FLOOR = -5.0f;
+
+static int add_posteriors(void *user, long start_frame, const float *log_probs, int num_frames,
+                          int num_classes) {
+    (void)num_classes;
+    return posteriorgram_add_chunk(user, start_frame, log_probs, num_frames);
+}
+
+/* What the CTC head hears in frames: *text gets the transcript in the
+ * index's text form (transcript_format.h) and *posteriors the packed frame
+ * posteriors (posteriorgram.h), both to free(); both NULL when the model has
+ * no CTC head or beam is 0 (none wanted). Returns 0, or -1 with err. */
+static int transcribe_for_index(const autoencoder *model, const feature_matrix *frames, int beam,
+                                char **text, posteriorgram_writer *posteriors, char *err,
+                                int err_len) {
+    *text = NULL;
+    memset(posteriors, 0, sizeof *posteriors);
+    if (autoencoder_ctc_classes(model) == 0 || beam <= 0) return 0;
+    const feature_options *fo = autoencoder_feature_options(model);
+    if (posteriorgram_writer_init(posteriors, autoencoder_ctc_classes(model), POSTERIORS_FLOOR,
+                                  (int)fo->mfcc.frame_shift_ms,
+                                  (int)fo->mfcc.frame_length_ms) != 0) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    transcript t;
+    if (transcribe_frames_each(model, frames, beam, &t, add_posteriors, posteriors, err,
+                               err_len) == 0) {
+        *text = transcript_format(&t);
+        if (!*text) snprintf(err, err_len, "out of memory");
+        transcript_free(&t);
+    }
+    if (!*text) {
+        posteriorgram_writer_free(posteriors);
+        return -1;
+    }
+    return 0;
+}
+
+/* Embeds one file (and transcribes it when the model has a CTC head, from
+ * the same frames) and stores its vectors; returns 0, 1 when skipped, -1 on
  * failure (already reported). */
 static int embed_one(pool *p, embedder_state *embedder, const char *path) {
     char err[CLI_ERR_LEN];
@@ -98,7 +142,19 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
         features_free(&frames);
         return -1;
     }
+    char *text;
+    posteriorgram_writer posteriors;
+    if (transcribe_for_index(model, &frames, p->w->transcript_beam, &text, &posteriors, err,
+                             sizeof err) != 0) {
+        cli_error(path, "%s", err);
+        features_free(&frames);
+        embedded_segments_free(&segments);
+        return -1;
+    }
     index_recording rec = {
+        .transcript = text,
+        .posteriors = posteriors.data,
+        .posteriors_bytes = posteriors.size,
         .path = id.path,
         .size_bytes = id.size_bytes,
         .mtime_ns = id.mtime_ns,
@@ -117,6 +173,8 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
     if (rc != 0) cli_error(path, "%s", err);
     features_free(&frames);
     embedded_segments_free(&segments);
+    free(text);
+    posteriorgram_writer_free(&posteriors);
     return rc;
 }
 

@@ -2,7 +2,8 @@
  * by `s2s index` (add recordings) and `s2s reindex` (re-embed the index's
  * recordings with another model). Each worker takes the next path, checks it
  * against the index, computes its frames, embeds its windows and stores them
- * in one transaction; the index is touched under one mutex (SQLite has one
+ * in one transaction (with the transcript of the same frames when the
+ * model has a CTC head); the index is touched under one mutex (SQLite has one
  * writer anyway). Failures are named on stderr, one line each; progress
  * (files, audio hours, speed) is shown on a terminal. */
 #ifndef S2S_INDEX_WORKERS_H
@@ -30,6 +31,8 @@ typedef struct {
     char *const *paths;
     int num_paths;
     int num_jobs;                    /* threads, >= 1 */
+    int transcript_beam;             /* with a CTC head: beam width of the stored
+                                        transcripts, 1 greedy; 0: none stored */
     const char *verb;                /* for progress, e.g. "indexed" */
     /* out */
     int num_embedded, num_skipped, num_failed;

@@ -96,6 +96,12 @@ static long chunk_end(const feature_matrix *frames, long start, long end) {
 
 int transcribe_frames(const autoencoder *model, const feature_matrix *frames, int beam_width,
                       transcript *out, char *err, int err_len) {
+    return transcribe_frames_each(model, frames, beam_width, out, NULL, NULL, err, err_len);
+}
+
+int transcribe_frames_each(const autoencoder *model, const feature_matrix *frames, int beam_width,
+                           transcript *out, transcribe_chunk_fn on_chunk, void *user, char *err,
+                           int err_len) {
     memset(out, 0, sizeof *out);
     const int C = autoencoder_ctc_classes(model);
     if (C == 0) {
@@ -122,6 +128,8 @@ int transcribe_frames(const autoencoder *model, const feature_matrix *frames, in
             int n = (int)(end - start);
             rc = autoencoder_frame_log_probs(model, state, frames->data + start * frames->dim, n,
                                              log_probs);
+            if (rc == 0 && on_chunk)
+                rc = on_chunk(user, start, log_probs, n, C);
             int num_tokens =
                 rc != 0 ? -1
                 : beam_width <= 1

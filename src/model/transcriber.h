@@ -30,6 +30,18 @@ typedef struct {
 int transcribe_frames(const autoencoder *model, const feature_matrix *frames, int beam_width,
                       transcript *out, char *err, int err_len);
 
+/* Called by transcribe_frames_each with each stretch of frames it decodes:
+ * num_frames frames from start_frame, num_classes log-probabilities each
+ * (valid during the call). Returns 0, or -1 to stop (out of memory). */
+typedef int (*transcribe_chunk_fn)(void *user, long start_frame, const float *log_probs,
+                                   int num_frames, int num_classes);
+
+/* transcribe_frames, also handing each chunk's frame log-probabilities to
+ * on_chunk (may be NULL), e.g. to store them (posteriorgram.h). */
+int transcribe_frames_each(const autoencoder *model, const feature_matrix *frames, int beam_width,
+                           transcript *out, transcribe_chunk_fn on_chunk, void *user, char *err,
+                           int err_len);
+
 /* The words joined by single spaces into out (cut to out_len - 1 bytes);
  * returns the full length. */
 size_t transcript_text(const transcript *t, char *out, size_t out_len);

@@ -92,12 +92,14 @@ typedef struct {
     double duration_s[8];
     int sample_rate_hz[8];
     char transcript[8][64];
+    int64_t ids[8];
 } listing;
 
 static int collect(const index_recording *rec, void *user) {
     listing *l = user;
     if (l->num_seen < 8) {
         snprintf(l->paths[l->num_seen], 64, "%s", rec->path);
+        l->ids[l->num_seen] = rec->id;
         l->num_segments[l->num_seen] = rec->num_segments;
         l->duration_s[l->num_seen] = rec->duration_s;
         l->sample_rate_hz[l->num_seen] = rec->sample_rate_hz;
@@ -182,6 +184,92 @@ START_TEST(test_schema_round_trip) {
     }
     index_matrix_free(m);
     assert_integrity(idx);
+    index_close(idx);
+}
+END_TEST
+
+/* Transcripts: read back by recording id, NULL when none, counted; a put
+ * without one keeps the stored one, a put with "" replaces it. */
+START_TEST(test_transcripts) {
+    index_db *idx = open_or_fail(temp_path("transcripts.db"), 0);
+    int64_t model_id = register_or_fail(idx, "abc123"), num_t = -1, num_r = -1;
+    ck_assert_int_eq(index_count_transcripts(idx, &num_t, &num_r, err, sizeof err), 0);
+    ck_assert(num_t == 0 && num_r == 0);
+    index_recording rec = make_recording("/data/t.wav", 10, 20, "h");
+    rec.transcript = "0.10\t0.50\twhite\n";
+    put_or_fail(idx, &rec, model_id, 2, 1);
+    put_or_fail(idx, &(index_recording){.path = "/data/u.wav", .size_bytes = 1, .mtime_ns = 2},
+                model_id, 1, 2);
+    ck_assert_int_eq(index_count_transcripts(idx, &num_t, &num_r, err, sizeof err), 0);
+    ck_assert(num_t == 1 && num_r == 2);
+    listing l = {0};
+    ck_assert_int_eq(index_list_recordings(idx, model_id, collect, &l, err, sizeof err), 0);
+    int64_t t_id = l.ids[0], u_id = l.ids[1];
+    char *text = NULL;
+    ck_assert_int_eq(index_get_transcript(idx, t_id, &text, err, sizeof err), 0);
+    ck_assert_str_eq(text, "0.10\t0.50\twhite\n");
+    free(text);
+    ck_assert_int_eq(index_get_transcript(idx, u_id, &text, err, sizeof err), 0);
+    ck_assert_ptr_null(text);
+    ck_assert_int_eq(index_get_transcript(idx, 9999, &text, err, sizeof err), 0);
+    ck_assert_ptr_null(text);
+    rec.transcript = NULL; /* same file, no head: the transcript stays */
+    put_or_fail(idx, &rec, model_id, 2, 1);
+    ck_assert_int_eq(index_get_transcript(idx, t_id, &text, err, sizeof err), 0);
+    ck_assert_str_eq(text, "0.10\t0.50\twhite\n");
+    free(text);
+    rec.transcript = ""; /* heard nothing: stored as such */
+    put_or_fail(idx, &rec, model_id, 2, 1);
+    ck_assert_int_eq(index_get_transcript(idx, t_id, &text, err, sizeof err), 0);
+    ck_assert_str_eq(text, "");
+    free(text);
+    index_close(idx);
+}
+END_TEST
+
+static int count_posteriors(int64_t id, const char *path, const void *data, size_t bytes,
+                            void *user) {
+    (void)id;
+    (void)path;
+    listing *l = user;
+    if (l->num_seen < 8) snprintf(l->transcript[l->num_seen], 64, "%.*s", (int)bytes, (const char *)data);
+    l->num_seen++;
+    return 0;
+}
+
+/* Posteriors: stored with a recording, listed, replaced, kept by a put
+ * without them, gone with the recording. */
+START_TEST(test_posteriors) {
+    index_db *idx = open_or_fail(temp_path("posteriors.db"), 0);
+    int64_t model_id = register_or_fail(idx, "abc123"), num = -1;
+    ck_assert_int_eq(index_count_posteriors(idx, &num, err, sizeof err), 0);
+    ck_assert_int_eq(num, 0);
+    index_recording rec = make_recording("/data/p.wav", 10, 20, "h");
+    rec.posteriors = "blob-1";
+    rec.posteriors_bytes = 6;
+    put_or_fail(idx, &rec, model_id, 1, 1);
+    put_or_fail(idx, &(index_recording){.path = "/data/q.wav", .size_bytes = 1, .mtime_ns = 2},
+                model_id, 1, 2);
+    ck_assert_int_eq(index_count_posteriors(idx, &num, err, sizeof err), 0);
+    ck_assert_int_eq(num, 1);
+    listing l = {0};
+    ck_assert_int_eq(index_list_posteriors(idx, count_posteriors, &l, err, sizeof err), 0);
+    ck_assert_int_eq(l.num_seen, 1);
+    ck_assert_str_eq(l.transcript[0], "blob-1");
+    rec.posteriors = NULL; /* kept */
+    put_or_fail(idx, &rec, model_id, 1, 1);
+    rec.posteriors = "blob-22"; /* replaced */
+    rec.posteriors_bytes = 7;
+    put_or_fail(idx, &rec, model_id, 1, 1);
+    l = (listing){0};
+    ck_assert_int_eq(index_list_posteriors(idx, count_posteriors, &l, err, sizeof err), 0);
+    ck_assert_int_eq(l.num_seen, 1);
+    ck_assert_str_eq(l.transcript[0], "blob-22");
+    int removed = 0;
+    ck_assert_int_eq(index_remove_recording(idx, "/data/p.wav", &removed, err, sizeof err), 0);
+    ck_assert_int_eq(index_count_posteriors(idx, &num, err, sizeof err), 0);
+    ck_assert_int_eq(num, 0);
+    ck_assert_msg(index_check_integrity(idx, err, sizeof err) == 0, "%s", err);
     index_close(idx);
 }
 END_TEST
@@ -639,6 +727,8 @@ static Suite *index_store_suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_schema_round_trip);
     tcase_add_test(tc, test_models_and_active);
+    tcase_add_test(tc, test_transcripts);
+    tcase_add_test(tc, test_posteriors);
     tcase_add_test(tc, test_change_detection);
     tcase_add_test(tc, test_reput_replaces);
     tcase_add_test(tc, test_activate_and_drop_others);
