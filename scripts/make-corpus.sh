@@ -4,7 +4,11 @@
 #
 #   scripts/make-corpus.sh OUTDIR [--hours H] [--seed N] [--aug F] [--jobs J]
 #   scripts/make-corpus.sh --eval OUTDIR [--seed N] [--docs D] [--word-queries W]
-#                          [--phrase-queries P] [--aug F] [--jobs J]
+#                          [--phrase-queries P] [--aug F] [--jobs J] [--lang L]
+#
+# --lang de|es (default en): words from Debian's word list of that language
+# (wngerman / wspanish) spoken by espeak-ng's voice for it in its 17 variants
+# (all "held out"); flite and festival speak English only and are not used.
 #
 # Corpus (default --hours 0.2 --seed 1 --aug 0.3):
 #   OUTDIR/wav/*.wav          16 kHz mono 16-bit, one sentence of 4-12 words each
@@ -30,14 +34,15 @@ PY=${PYTHON:-/usr/bin/python3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL="$HERE/corpus/s2scorpus.py"
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
-MODE=corpus OUT= HOURS=0.2 SEED= AUG= JOBS=2 DOCS=60 WQ=30 PQ=20
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+MODE=corpus OUT= LANG_CODE=en HOURS=0.2 SEED= AUG= JOBS=2 DOCS=60 WQ=30 PQ=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --eval) MODE=eval ;;
     --hours) HOURS=$2; shift ;;
     --seed) SEED=$2; shift ;;
     --aug) AUG=$2; shift ;;
+    --lang) LANG_CODE=$2; shift ;;
     --jobs) JOBS=$2; shift ;;
     --docs) DOCS=$2; shift ;;
     --word-queries) WQ=$2; shift ;;
@@ -53,7 +58,13 @@ done
 for t in espeak-ng flite sox festival text2wave; do
   command -v $t >/dev/null || { echo "missing $t: apt-get install -y espeak-ng flite sox festival festvox-kallpc16k festvox-us-slt-hts" >&2; exit 1; }
 done
-[ -f /usr/share/dict/words ] || { echo "missing /usr/share/dict/words: apt-get install -y wamerican" >&2; exit 1; }
+case "$LANG_CODE" in
+  en) [ -f /usr/share/dict/words ] || { echo "missing /usr/share/dict/words: apt-get install -y wamerican" >&2; exit 1; } ;;
+  de) [ -f /usr/share/dict/ngerman ] || { echo "missing /usr/share/dict/ngerman: apt-get install -y wngerman" >&2; exit 1; } ;;
+  es) [ -f /usr/share/dict/spanish ] || { echo "missing /usr/share/dict/spanish: apt-get install -y wspanish" >&2; exit 1; } ;;
+  *) echo "--lang: en, de or es, not $LANG_CODE" >&2; exit 2 ;;
+esac
+export S2S_CORPUS_LANG=$LANG_CODE
 "$PY" -c 'import numpy' 2>/dev/null || { echo "$PY lacks numpy: apt-get install -y python3-numpy" >&2; exit 1; }
 
 mkdir -p "$OUT"

@@ -21,6 +21,16 @@ import numpy as np
 SR = 16000
 VOCAB_SEED = 20240601          # the vocabulary never depends on --seed
 SPEAKER_SEED = 7               # nor does the speaker table (held-out voices are fixed)
+# Language (make-corpus.sh --lang): "en" (default) uses every synthesiser; another language
+# uses espeak-ng only (flite and festival speak English only), with that language's word list.
+LANG = os.environ.get("S2S_CORPUS_LANG", "en")
+WORD_LISTS = {"en": ("/usr/share/dict/words", "wamerican"),
+              "de": ("/usr/share/dict/ngerman", "wngerman"),
+              "es": ("/usr/share/dict/spanish", "wspanish")}
+# inflection endings whose presence marks a word as common enough (see vocabulary())
+ENDINGS = {"en": ("s", "es", "ed", "d", "ing", "ly", "er", "ers"),
+           "de": ("e", "en", "er", "es", "n", "s", "t", "te"),
+           "es": ("s", "es", "a", "as", "os", "mente")}
 
 # ---------------------------------------------------------------- speakers
 ES_BASES = ["en", "en-us", "en-gb-x-rp", "en-029", "en-gb-scotland",
@@ -34,9 +44,21 @@ HELDOUT_FESTIVAL = {"cmu_us_slt_arctic_hts"}
 
 
 def speaker_table():
-    """Fixed list of speakers: dicts with id, engine, voice, pitch, rate, stretch, split."""
+    """Fixed list of speakers: dicts with id, engine, voice, pitch, rate, stretch, split.
+    For a language other than English: espeak-ng's voice for it with every variant, all
+    held out (no model has been trained on it)."""
     rng = random.Random(SPEAKER_SEED)
     sp = []
+    if LANG != "en":
+        for var in ES_VARIANTS:
+            for k in range(2):
+                female = var.startswith("f")
+                pitch = rng.randint(45, 80) if female else rng.randint(25, 60)
+                rate = rng.randint(135, 190)
+                sp.append(dict(id=f"es-{LANG}-{var}-p{pitch}-s{rate}", engine="espeak",
+                               voice=f"{LANG}+{var}", pitch=pitch, rate=rate, stretch=1.0,
+                               split="heldout"))
+        return sp
     for i, var in enumerate(ES_VARIANTS):
         for k in range(2):                 # two accents / pitch / speed settings per variant
             base = ES_BASES[(i * 3 + k * 5) % len(ES_BASES)]
@@ -81,12 +103,15 @@ def vocabulary():
     """Common-looking English words: lowercase alphabetic, 3-10 letters, from the system word
     list, keeping words that have an inflected sibling in the list (word+s, +ed, +ing, ...),
     which drops most rare words and proper-noun-like forms. Deterministic."""
-    path = "/usr/share/dict/words"
+    path, package = WORD_LISTS[LANG]
     if not os.path.exists(path):
-        sys.exit("no /usr/share/dict/words: apt-get install -y wamerican")
+        sys.exit(f"no {path}: apt-get install -y {package}")
     W = set(l.strip() for l in open(path, encoding="utf-8", errors="replace"))
-    ok = sorted(w for w in W if re.fullmatch(r"[a-z]{3,10}", w) and w not in BLOCK)
-    sib = lambda w: sum((w + s) in W for s in ("s", "es", "ed", "d", "ing", "ly", "er", "ers"))
+    if LANG != "en":   # nouns are capitalised in German: compare in lower case
+        W = {w.lower() for w in W}
+    letters = {"en": "a-z", "de": "a-zäöüß", "es": "a-záéíóúüñ"}[LANG]
+    ok = sorted(w for w in W if re.fullmatch(f"[{letters}]{{3,10}}", w) and w not in BLOCK)
+    sib = lambda w: sum((w + s) in W for s in ENDINGS[LANG])
     base = [w for w in ok if sib(w) >= 1 and not (w.endswith("s") and w[:-1] in W)
             and re.search(r"[aeiouy]", w) and not re.search(r"(.)\1\1", w)]
     rng = random.Random(VOCAB_SEED)

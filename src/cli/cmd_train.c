@@ -11,6 +11,7 @@
 #include "file_identity.h"
 #include "index_store.h"
 #include "trainer.h"
+#include "trainer_mined.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -49,11 +50,23 @@ static const char *const help =
     "  --head-only          train only the CTC head (on --transcripts and the words\n"
     "                       of --words): the encoder, and so every vector, stays\n"
     "                       exactly as it was (index and queries need no reindex)\n"
-    "  --variant NAME       plain (rebuild the input, default), denoise (rebuild it\n"
-    "                       from a copy with 20% of values zeroed) or correspond\n"
-    "                       (rebuild another instance of the same word by another\n"
-    "                       speaker; needs --words; speaker = file name after its\n"
-    "                       first '_')\n"
+    "  --variant NAME       plain (rebuild the input, default without --db), denoise\n"
+    "                       (rebuild it from a copy with 20% of values zeroed),\n"
+    "                       correspond (rebuild another instance of the same word by\n"
+    "                       another speaker; needs --words; speaker = file name after\n"
+    "                       its first '_') or mined (default with --db: correspond on\n"
+    "                       pairs of windows that the starting model finds to be the\n"
+    "                       same word said twice, mutual nearest neighbours in\n"
+    "                       different recordings; defaults --epochs 5 --lr 0.001)\n"
+    "  --mine-cosine X      mined: pairs below this cosine are dropped (default 0.8)\n"
+    "  --mine-pairs N       mined: keep the best N pairs (default: one per 10 windows\n"
+    "                       searched)\n"
+    "  --mine-same-file     mined: also pair non-overlapping windows of one recording\n"
+    "  --mine-out FILE      mined: write the pairs there (file, start, end, file,\n"
+    "                       start, end, cosine; TSV)\n"
+    "  --mine-windows W     mined: pauses (default: windows that start where speech\n"
+    "                       resumes after a pause, as a word does) or all (every\n"
+    "                       window the index holds)\n"
     "  --hidden N           LSTM hidden size (default 256)\n"
     "  --layers N           LSTM layers in encoder and decoder (default 1)\n"
     "  --vector-dim N       size of the segment vector (default 128)\n"
@@ -221,6 +234,10 @@ cleanup:
     return rc;
 }
 
+/* Defaults of the mined variant (measured: scripts/eval-retrain.sh). */
+#define TRAIN_MINED_EPOCHS 5
+#define TRAIN_MINED_LR 1e-3f
+
 /* Set by `s2s retrain`: train --reindex. */
 static int reindex_after;
 
@@ -234,7 +251,8 @@ int cmd_train(int argc, char **argv) {
         O_WORDS = 256, O_LIST, O_VARIANT, O_HIDDEN, O_LAYERS, O_VDIM, O_EPOCHS, O_BATCH, O_LR,
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
-        O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY,
+        O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
+        O_MINE_WINDOWS,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -254,14 +272,23 @@ int cmd_train(int argc, char **argv) {
         {"ctc-weight", required_argument, 0, O_CTC_WEIGHT},
         {"ctc-hidden", required_argument, 0, O_CTC_HIDDEN},
         {"head-only", no_argument, 0, O_HEAD_ONLY},
+        {"mine-cosine", required_argument, 0, O_MINE_COS},
+        {"mine-pairs", required_argument, 0, O_MINE_PAIRS},
+        {"mine-same-file", no_argument, 0, O_MINE_SAME},
+        {"mine-out", required_argument, 0, O_MINE_OUT},
+        {"mine-windows", required_argument, 0, O_MINE_WINDOWS},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     trainer_options o = trainer_defaults();
-    const char *words = NULL, *list = NULL, *db_path = NULL;
+    const char *words = NULL, *list = NULL, *db_path = NULL, *mine_out = NULL;
     const char *command = reindex_after ? "retrain" : "train";
     int reindex = reindex_after;
     int bench = 0;
+    int mined = -1; /* -1: not chosen (mined with --db, else plain) */
+    int epochs_given = 0, lr_given = 0;
+    int mine_all_windows = 0;
+    mined_options mine = mined_defaults();
     long bench_frames = 60, bench_steps = 20, v;
     double x;
     int c;
@@ -272,8 +299,26 @@ int cmd_train(int argc, char **argv) {
         case O_WORDS: words = optarg; break;
         case O_LIST: list = optarg; break;
         case O_VARIANT:
-            if (trainer_variant_parse(optarg, &o.variant) != 0)
-                return cli_usage_error("train", "unknown variant '%s' (plain, denoise, correspond)", optarg);
+            mined = !strcmp(optarg, "mined");
+            if (mined)
+                o.variant = TRAINER_CORRESPOND;
+            else if (trainer_variant_parse(optarg, &o.variant) != 0)
+                return cli_usage_error("train", "unknown variant '%s' (plain, denoise, correspond, mined)", optarg);
+            break;
+        case O_MINE_COS:
+            if (cli_parse_float("train", "--mine-cosine", optarg, -1, 1, &x) != 0) return EXIT_USAGE;
+            mine.pairs.min_cosine = (float)x;
+            break;
+        case O_MINE_PAIRS:
+            if (cli_parse_int("train", "--mine-pairs", optarg, 1, 1000000000L, &v) != 0) return EXIT_USAGE;
+            mine.pairs.max_pairs = v;
+            break;
+        case O_MINE_SAME: mine.pairs.same_group = 1; break;
+        case O_MINE_OUT: mine_out = optarg; break;
+        case O_MINE_WINDOWS:
+            if (!strcmp(optarg, "pauses")) mine_all_windows = 0;
+            else if (!strcmp(optarg, "all")) mine_all_windows = 1;
+            else return cli_usage_error("train", "--mine-windows wants pauses or all, not '%s'", optarg);
             break;
 #define INT_OPT(code, name, lo, hi, field)                                                        \
     case code:                                                                                    \
@@ -283,7 +328,10 @@ int cmd_train(int argc, char **argv) {
         INT_OPT(O_HIDDEN, "--hidden", 1, 4096, o.config.hidden_size)
         INT_OPT(O_LAYERS, "--layers", 1, AE_MAX_LAYERS, o.config.num_layers)
         INT_OPT(O_VDIM, "--vector-dim", 1, 4096, o.config.vector_dim)
-        INT_OPT(O_EPOCHS, "--epochs", 1, 100000, o.epochs)
+        case O_EPOCHS:
+            if (cli_parse_int("train", "--epochs", optarg, 1, 100000, &v) != 0) return EXIT_USAGE;
+            o.epochs = (int)v, epochs_given = 1;
+            break;
         INT_OPT(O_BATCH, "--batch", 1, 4096, o.batch_size)
         INT_OPT(O_THREADS, "--threads", 1, 64, o.num_threads)
         INT_OPT(O_MINW, "--min-window", 2, 1000, o.min_window_frames)
@@ -296,7 +344,7 @@ int cmd_train(int argc, char **argv) {
             break;
         case O_LR:
             if (cli_parse_float("train", "--lr", optarg, 1e-8, 10, &x) != 0) return EXIT_USAGE;
-            o.learning_rate = (float)x;
+            o.learning_rate = (float)x, lr_given = 1;
             break;
         case O_CLIP:
             if (cli_parse_float("train", "--clip", optarg, 0, 1e6, &x) != 0) return EXIT_USAGE;
@@ -409,8 +457,22 @@ int cmd_train(int argc, char **argv) {
         return cli_usage_error("train", "with --words the audio files are the ones it names; give no AUDIO");
     if (!words && num_files == 0)
         return cli_usage_error("train", "no audio given (AUDIO..., --list FILE or --words FILE)");
-    if (o.variant == TRAINER_CORRESPOND && !words)
+    if (mined < 0) {
+        mined = db_path != NULL && o.variant == TRAINER_PLAIN && !o.transcripts_path && !o.head_only;
+        if (mined) o.variant = TRAINER_CORRESPOND;
+    }
+    if (mined && !o.init_path)
+        return cli_usage_error(command, "--variant mined needs a model to mine with (--db or --init)");
+    if (mined && words)
+        return cli_usage_error(command, "--variant mined finds its own pairs; not with --words");
+    if (mined && (o.transcripts_path || o.head_only))
+        return cli_usage_error(command, "--variant mined trains the encoder on pairs; not with --transcripts or --head-only");
+    if (o.variant == TRAINER_CORRESPOND && !words && !mined)
         return cli_usage_error("train", "--variant correspond needs --words");
+    if (mined) { /* fine-tuning defaults (README, "Retraining on your own audio") */
+        if (!epochs_given) o.epochs = TRAIN_MINED_EPOCHS;
+        if (!lr_given) o.learning_rate = TRAIN_MINED_LR;
+    }
 
     trainer_callbacks cb = {on_progress, on_file_failed, on_note, &num_failed};
     char err[CLI_ERR_LEN];
@@ -423,7 +485,14 @@ int cmd_train(int argc, char **argv) {
             goto loaded;
         }
     }
-    data = trainer_data_load(&o, &fo, files, num_files, words, &cb, err, sizeof err);
+    if (mined) {
+        segmenter_options windows = mined_windows(mine_all_windows);
+        long num_pairs, num_windows;
+        data = trainer_data_load_mined(&o, o.init_path, files, num_files, &windows, &mine, mine_out,
+                                       &cb, &num_pairs, &num_windows, err, sizeof err);
+    } else {
+        data = trainer_data_load(&o, &fo, files, num_files, words, &cb, err, sizeof err);
+    }
     if (!data)
         cli_error(NULL, "%s", err);
 loaded:

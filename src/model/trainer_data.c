@@ -52,6 +52,8 @@ static int intern(intern_table *t, const char *s) {
     return t->num - 1;
 }
 
+int trainer_intern_word(trainer_data *d, const char *word) { return intern(&d->words, word); }
+
 static void intern_free(intern_table *t) {
     for (int i = 0; i < t->num; i++)
         free(t->names[i]);

@@ -78,6 +78,8 @@ void trainer_resolve_path(const char *list_path, const char *field, char *out, s
 int trainer_load_transcripts(trainer_data *d, const trainer_options *opts,
                              const feature_options *fo, const trainer_callbacks *cb, char *err,
                              int err_len);
+/* The id of word (added when new), or -1 when out of memory. */
+int trainer_intern_word(trainer_data *d, const char *word);
 
 /* Mean and standard deviation of every dimension over all pooled frames. */
 void trainer_compute_stats(const trainer_data *d, feature_stats *st);

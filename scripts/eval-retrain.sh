@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Does retraining on an index's own audio, without labels, improve search?
+# For three sets unlike the default model's training data, indexes the
+# documents with the default model, scores the queries (MAP, P@N, P@5 with
+# `s2s eval`), runs `s2s retrain` on the index (training + re-embedding,
+# timed) and scores again:
+#   English: held-out synthetic voices (scripts/make-corpus.sh --eval)
+#   telephone: the same documents through 8 kHz mu-law 300-3400 Hz with white
+#              noise at 15 dB SNR (scripts/make-telephone.sh); queries clean
+#   German: espeak-ng's German voices (scripts/make-corpus.sh --eval --lang de)
+# Sets are made under build/ when missing (or named by EVAL_EN, EVAL_TEL,
+# EVAL_DE).  Extra arguments go to `s2s retrain` (e.g. --variant plain).
+# usage: scripts/eval-retrain.sh [RETRAIN OPTIONS...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh build >/dev/null
+s2s=$PWD/build/s2s
+en=${EVAL_EN:-build/evalset}
+tel=${EVAL_TEL:-build/evalset-tel}
+de=${EVAL_DE:-build/evalset-de}
+[ -d "$en/docs" ] || scripts/make-corpus.sh --eval "$en"
+[ -d "$tel/docs" ] || scripts/make-telephone.sh "$en" "$tel" 15
+[ -d "$de/docs" ] || scripts/make-corpus.sh --eval "$de" --lang de
+work=$(mktemp -d /tmp/s2s-retrain-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+printf '| set | MAP before | MAP after | P@N before | P@N after | retrain + reindex | per hour of audio |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- |\n'
+for set in "English, held-out voices|$en" "telephone band + noise 15 dB|$tel" "German|$de"; do
+    name=${set%%|*} dir=${set#*|}
+    db="$work/$(basename "$dir").db"
+    "$s2s" index -q --db "$db" "$dir"/docs/*.wav
+    before=$("$s2s" eval -q --db "$db" --truth "$dir/truth.tsv" "$dir"/queries/*.wav)
+    t0=$(date +%s.%N)
+    "$s2s" retrain -q --db "$db" --out "$work/$(basename "$dir").model" --threads 2 "$@"
+    t1=$(date +%s.%N)
+    after=$("$s2s" eval -q --db "$db" --truth "$dir/truth.tsv" "$dir"/queries/*.wav)
+    hours=$("$s2s" stats --json --db "$db" | sed 's/.*"hours": \([0-9.]*\),.*/\1/')
+    field() { echo "$1" | sed "s/.*$2=\([0-9.]*\).*/\1/"; }
+    printf '| %s | %s | %s | %s | %s | %.0f s for %.1f min | %.0f s |\n' "$name" \
+        "$(field "$before" MAP)" "$(field "$after" MAP)" "$(field "$before" 'P@N')" \
+        "$(field "$after" 'P@N')" "$(echo "$t1 - $t0" | bc)" "$(echo "$hours * 60" | bc)" \
+        "$(echo "($t1 - $t0) / $hours" | bc -l)"
+done

@@ -1,0 +1,190 @@
+/* Mined-pair training data (see trainer_mined.h): every file's frames are
+ * kept unnormalised for training, a normalised copy is embedded window by
+ * window as the index does, the windows' vectors are mined for mutual
+ * nearest neighbours, and both windows of each pair go into the pool. */
+#include "trainer_mined.h"
+#include "recording_embedder.h"
+#include "trainer_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Windows of all files: vectors (num, V), where each lies, and its file. */
+typedef struct {
+    float *vectors;
+    pair_window *windows;
+    long num, cap;
+} window_set;
+
+static int window_set_append(window_set *ws, const embedded_segments *segs, int group,
+                             const feature_options *fo, int vector_dim, long num_frames) {
+    if (ws->num + segs->num_segments > ws->cap) {
+        long cap = ws->cap ? ws->cap : 4096;
+        while (cap < ws->num + segs->num_segments)
+            cap *= 2;
+        float *v = realloc(ws->vectors, sizeof(float) * cap * vector_dim);
+        if (v) ws->vectors = v;
+        pair_window *w = realloc(ws->windows, sizeof(pair_window) * cap);
+        if (w) ws->windows = w;
+        if (!v || !w) return -1;
+        ws->cap = cap;
+    }
+    double shift_s = 0.001 * fo->mfcc.frame_shift_ms, length_s = 0.001 * fo->mfcc.frame_length_ms;
+    for (long k = 0; k < segs->num_segments; k++) {
+        /* back from the span in seconds to frames (embedder_window_end_s inverted) */
+        long start = lround(segs->spans_s[2 * k] / shift_s);
+        long end = lround((segs->spans_s[2 * k + 1] - length_s) / shift_s) + 1;
+        if (end > num_frames) end = num_frames;
+        if (end - start < 2) continue;
+        ws->windows[ws->num] = (pair_window){group, start, end};
+        memcpy(ws->vectors + ws->num * vector_dim, segs->vectors + k * vector_dim,
+               sizeof(float) * vector_dim);
+        ws->num++;
+    }
+    return 0;
+}
+
+mined_options mined_defaults(void) {
+    mined_options o = {.pairs = pair_miner_defaults(), .pairs_per_window = 0.1};
+    return o;
+}
+
+segmenter_options mined_windows(int all) {
+    segmenter_options o = segmenter_defaults();
+    if (!all)
+        o.hop_frames = 1 << 30; /* fixed windows only where a speech region starts */
+    return o;
+}
+
+/* Writes the pairs as TSV (see trainer_mined.h); 0, or -1 with err. */
+static int write_pairs(const char *path, const mined_pair *pairs, long num, const window_set *ws,
+                       const char *const *files, const int *file_of_group,
+                       const feature_options *fo, char *err, int err_len) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot write the pairs", path);
+        return -1;
+    }
+    for (long p = 0; p < num; p++) {
+        const pair_window *w[2] = {&ws->windows[pairs[p].a], &ws->windows[pairs[p].b]};
+        for (int k = 0; k < 2; k++)
+            fprintf(f, "%s\t%.2f\t%.3f\t", files[file_of_group[w[k]->group]],
+                    embedder_frame_start_s(fo, w[k]->start),
+                    embedder_window_end_s(fo, w[k]->start, w[k]->end - w[k]->start));
+        fprintf(f, "%.4f\n", pairs[p].cosine);
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, err_len, "%s: cannot write the pairs", path);
+        return -1;
+    }
+    return 0;
+}
+
+trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *model_path,
+                                      const char *const *files, int num_files,
+                                      const segmenter_options *windows,
+                                      const mined_options *options, const char *pairs_path,
+                                      const trainer_callbacks *cb, long *num_pairs,
+                                      long *num_windows, char *err, int err_len) {
+    *num_pairs = 0, *num_windows = 0;
+    autoencoder *model = autoencoder_load(model_path, err, err_len);
+    if (!model) return NULL;
+    const feature_options *fo = autoencoder_feature_options(model);
+    const feature_stats *stats = autoencoder_feature_stats(model);
+    const int D = features_dim(fo), V = autoencoder_vector_dim(model);
+    trainer_data *d = calloc(1, sizeof *d);
+    feature_matrix *frames = calloc(num_files > 0 ? num_files : 1, sizeof *frames); /* unnormalised */
+    embedder_state *embedder = embedder_state_new(model, windows, opts->num_threads);
+    window_set ws = {0};
+    mined_pair *pairs = NULL;
+    float *normalised = NULL;
+    long normalised_cap = 0;
+    int *file_of_group = malloc(sizeof(int) * (num_files > 0 ? num_files : 1));
+    int num_groups = 0, ok = 0;
+    if (!d || !frames || !file_of_group || !embedder) {
+        snprintf(err, err_len, "out of memory");
+        goto cleanup;
+    }
+    d->dim = D;
+    for (int i = 0; i < num_files; i++) {
+        char ferr[512];
+        feature_matrix *fm = &frames[num_groups];
+        if (features_compute(files[i], fo, NULL, fm, ferr, sizeof ferr) != 0) {
+            if (cb && cb->file_failed) cb->file_failed(cb->ctx, files[i], ferr);
+            continue;
+        }
+        long n = fm->num_frames * D;
+        if (n > normalised_cap) {
+            float *grown = realloc(normalised, sizeof(float) * n);
+            if (!grown) { snprintf(err, err_len, "out of memory"); goto cleanup; }
+            normalised = grown, normalised_cap = n;
+        }
+        memcpy(normalised, fm->data, sizeof(float) * n);
+        features_normalise(normalised, fm->num_frames, stats);
+        feature_matrix view = *fm;
+        view.data = normalised;
+        embedded_segments segs;
+        if (embed_recording(embedder, &view, &segs, err, err_len) != 0) goto cleanup;
+        int rc = window_set_append(&ws, &segs, num_groups, fo, V, fm->num_frames);
+        embedded_segments_free(&segs);
+        if (rc != 0) { snprintf(err, err_len, "out of memory"); goto cleanup; }
+        file_of_group[num_groups++] = i;
+        d->num_files++;
+        if ((i + 1) % 500 == 0)
+            trainer_note(cb, "embedded %d of %d files, %ld windows", i + 1, num_files, ws.num);
+    }
+    *num_windows = ws.num;
+    pair_miner_options mine = options->pairs;
+    if (mine.max_pairs == 0 && options->pairs_per_window > 0)
+        mine.max_pairs = (long)ceil(options->pairs_per_window * ws.num);
+    trainer_note(cb, "mining pairs among %ld windows of %d files", ws.num, num_groups);
+    long np = pair_mine(ws.vectors, ws.windows, ws.num, V, &mine, opts->num_threads, &pairs, err,
+                        err_len);
+    if (np < 0) goto cleanup;
+    if (np == 0) {
+        snprintf(err, err_len, "no pair of windows found with cosine >= %.2f among %ld windows of "
+                 "%d files (lower --mine-cosine, or train with --variant plain)",
+                 mine.min_cosine, ws.num, num_groups);
+        goto cleanup;
+    }
+    for (long p = 0; p < np; p++) {
+        char name[32];
+        snprintf(name, sizeof name, "pair%ld", p);
+        int word = trainer_intern_word(d, name);
+        if (word < 0) { snprintf(err, err_len, "out of memory"); goto cleanup; }
+        const pair_window *w[2] = {&ws.windows[pairs[p].a], &ws.windows[pairs[p].b]};
+        for (int k = 0; k < 2; k++) {
+            long len = w[k]->end - w[k]->start;
+            if (len > opts->max_segment_frames) len = opts->max_segment_frames;
+            /* two "speakers" per pair: the correspondence variant pairs them */
+            if (trainer_add_segment(d, frames[w[k]->group].data, w[k]->start, (int)len, word,
+                                    (int)(2 * p + k)) != 0) {
+                snprintf(err, err_len, "out of memory");
+                goto cleanup;
+            }
+        }
+    }
+    if (pairs_path && write_pairs(pairs_path, pairs, np, &ws, files, file_of_group, fo, err,
+                                  err_len) != 0)
+        goto cleanup;
+    *num_pairs = np;
+    trainer_note(cb, "%ld pairs (cosine %.3f to %.3f)", np, pairs[np - 1].cosine, pairs[0].cosine);
+    ok = 1;
+cleanup:
+    for (int g = 0; g < num_groups; g++) features_free(&frames[g]);
+    free(frames);
+    free(file_of_group);
+    free(normalised);
+    free(ws.vectors);
+    free(ws.windows);
+    free(pairs);
+    embedder_state_free(embedder);
+    autoencoder_free(model);
+    if (!ok) {
+        trainer_data_free(d);
+        return NULL;
+    }
+    return d;
+}
