@@ -47,7 +47,7 @@ static int window_set_append(window_set *ws, const embedded_segments *segs, int 
 }
 
 mined_options mined_defaults(void) {
-    mined_options o = {.pairs = pair_miner_defaults(), .pairs_per_window = 0.1};
+    mined_options o = {.pairs = pair_miner_defaults(), .pairs_per_minute = 15};
     return o;
 }
 
@@ -101,6 +101,7 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
     mined_pair *pairs = NULL;
     float *normalised = NULL;
     long normalised_cap = 0;
+    double audio_minutes = 0;
     int *file_of_group = malloc(sizeof(int) * (num_files > 0 ? num_files : 1));
     int num_groups = 0, ok = 0;
     if (!d || !frames || !file_of_group || !embedder) {
@@ -121,6 +122,7 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
             if (!grown) { snprintf(err, err_len, "out of memory"); goto cleanup; }
             normalised = grown, normalised_cap = n;
         }
+        audio_minutes += fm->duration_s / 60.0;
         memcpy(normalised, fm->data, sizeof(float) * n);
         features_normalise(normalised, fm->num_frames, stats);
         feature_matrix view = *fm;
@@ -137,8 +139,8 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
     }
     *num_windows = ws.num;
     pair_miner_options mine = options->pairs;
-    if (mine.max_pairs == 0 && options->pairs_per_window > 0)
-        mine.max_pairs = (long)ceil(options->pairs_per_window * ws.num);
+    if (mine.max_pairs == 0 && options->pairs_per_minute > 0)
+        mine.max_pairs = (long)ceil(options->pairs_per_minute * audio_minutes);
     trainer_note(cb, "mining pairs among %ld windows of %d files", ws.num, num_groups);
     long np = pair_mine(ws.vectors, ws.windows, ws.num, V, &mine, opts->num_threads, &pairs, err,
                         err_len);
