@@ -142,6 +142,7 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
     if (mine.max_pairs == 0 && options->pairs_per_minute > 0)
         mine.max_pairs = (long)ceil(options->pairs_per_minute * audio_minutes);
     trainer_note(cb, "mining pairs among %ld windows of %d files", ws.num, num_groups);
+    double t0 = trainer_now_s();
     long np = pair_mine(ws.vectors, ws.windows, ws.num, V, &mine, opts->num_threads, &pairs, err,
                         err_len);
     if (np < 0) goto cleanup;
@@ -172,7 +173,8 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
                                   err_len) != 0)
         goto cleanup;
     *num_pairs = np;
-    trainer_note(cb, "%ld pairs (cosine %.3f to %.3f)", np, pairs[np - 1].cosine, pairs[0].cosine);
+    trainer_note(cb, "%ld pairs (cosine %.3f to %.3f), mined in %.1f s", np, pairs[np - 1].cosine,
+                 pairs[0].cosine, trainer_now_s() - t0);
     ok = 1;
 cleanup:
     for (int g = 0; g < num_groups; g++) features_free(&frames[g]);
