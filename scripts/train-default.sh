@@ -2,7 +2,7 @@
 # Trains the default model, data/s2s-default.model, on the synthetic corpus.
 #
 #   scripts/train-default.sh [--corpus DIR] [--hours H] [--epochs N]
-#                            [--correspond-epochs M] [--out FILE]
+#                            [--correspond-epochs M] [--head-epochs K] [--out FILE]
 #
 # Makes the corpus with scripts/make-corpus.sh when DIR (default
 # /tmp/s2s-corpus, 4 hours, seed 1; about 4 minutes) has no words.train.tsv,
@@ -15,7 +15,10 @@
 #       --hidden 256 --layers 1 --vector-dim 128 --batch 64 --lr 0.001 --clip 5 \
 #       --epochs 20 --threads 2 --seed 1 --out FILE.ae
 #   s2s train --words DIR/segments.train.tsv --variant correspond --init FILE.ae \
-#       --epochs 40 --threads 2 --seed 1 --out FILE
+#       --epochs 40 --threads 2 --seed 1 --out FILE.c
+# then a CTC head on the fixed encoder (the vectors stay those of FILE.c):
+#   s2s train --words DIR/segments.train.tsv --transcripts DIR/words.train.tsv \
+#       --head-only --ctc-hidden 256 --init FILE.c --epochs 20 --threads 2 --seed 1 --out FILE
 # (segments.train.tsv: the training voices' words plus their 2-3 word phrases)
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
@@ -31,13 +34,14 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 OUT="$ROOT/data/s2s-default.model"
+CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 HEPOCHS=20 OUT="$ROOT/data/s2s-default.model"
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;
     --hours) HOURS=$2; shift ;;
     --epochs) EPOCHS=$2; shift ;;
     --correspond-epochs) CEPOCHS=$2; shift ;;
+    --head-epochs) HEPOCHS=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -66,10 +70,21 @@ echo "phase 1: plain autoencoder, $EPOCHS epochs" >&2
     --vector-dim 128 --epochs "$EPOCHS" --out "$OUT.ae"
 if [ "$CEPOCHS" -gt 0 ]; then
   echo "phase 2: correspondence autoencoder, $CEPOCHS epochs" >&2
-  "$S2S" train $COMMON --variant correspond --init "$OUT.ae" --epochs "$CEPOCHS" --out "$OUT"
+  "$S2S" train $COMMON --variant correspond --init "$OUT.ae" --epochs "$CEPOCHS" --out "$OUT.c"
   rm -f "$OUT.ae"
 else
-  mv "$OUT.ae" "$OUT"
+  mv "$OUT.ae" "$OUT.c"
+fi
+if [ "$HEPOCHS" -gt 0 ]; then
+  # The head learns on whole utterances of the training voices (their word
+  # times joined) and on the word and phrase segments; --head-only keeps the
+  # encoder, so spoken-query search is exactly that of phase 2's model.
+  echo "phase 3: CTC head on the fixed encoder, $HEPOCHS epochs" >&2
+  "$S2S" train $COMMON --transcripts "$CORPUS/words.train.tsv" --head-only --ctc-hidden 256 \
+      --init "$OUT.c" --epochs "$HEPOCHS" --out "$OUT"
+  rm -f "$OUT.c"
+else
+  mv "$OUT.c" "$OUT"
 fi
 echo "trained $OUT in $(( $(date +%s) - start )) s" >&2
 "$S2S" model info "$OUT" | head -2 >&2
