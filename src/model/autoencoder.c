@@ -4,6 +4,7 @@
  * L num_layers, V vector_dim, B batch, T steps. */
 #include "autoencoder.h"
 #include "ctc_head.h"
+#include "gemm.h"
 #include "linear.h"
 #include "loss.h"
 #include "lstm.h"
@@ -290,6 +291,10 @@ struct encoder_state {
     float *z;                    /* (B, V) projected vector */
     float *tanh_c;               /* (H) cell scratch */
     float *memory;
+    /* bf16 precision only (NULL in fp32): the layers' weights, packed at
+     * the start of each call, and the packed left operand of a product */
+    uint16_t *w_ih_bf16[AE_MAX_LAYERS], *w_hh_bf16[AE_MAX_LAYERS];
+    uint16_t *a_bf16;
 };
 
 encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_frames) {
@@ -319,12 +324,29 @@ encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_fr
     s->proj_in = p, p += B * 2 * H;
     s->z = p, p += B * V;
     s->tanh_c = p;
+    if (nn_gemm_precision() == NN_PRECISION_BF16) {
+        int D = m->cfg.input_dim, G = 4 * (int)H, I_max = D > (int)H ? D : (int)H;
+        int ok = (s->a_bf16 = malloc(sizeof(uint16_t) *
+                                     nn_gemm_bf16_a_size(ENC_CHUNK * max_batch, I_max))) != NULL;
+        for (size_t l = 0; l < L; l++) {
+            s->w_ih_bf16[l] = malloc(sizeof(uint16_t) * nn_gemm_bf16_b_size(l ? (int)H : D, G));
+            s->w_hh_bf16[l] = malloc(sizeof(uint16_t) * nn_gemm_bf16_b_size((int)H, G));
+            ok = ok && s->w_ih_bf16[l] && s->w_hh_bf16[l];
+        }
+        if (!ok) {
+            encoder_state_free(s);
+            return NULL;
+        }
+    }
     return s;
 }
 
 void encoder_state_free(encoder_state *s) {
     if (!s)
         return;
+    for (int l = 0; l < AE_MAX_LAYERS; l++)
+        free(s->w_ih_bf16[l]), free(s->w_hh_bf16[l]);
+    free(s->a_bf16);
     free(s->memory);
     free(s);
 }
@@ -358,6 +380,11 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
         memset(s->c[l], 0, sizeof(float) * B * H);
     }
     const float *W_proj = val(m, m->proj), *b_proj = val(m, m->proj + 1);
+    if (s->a_bf16 && steps > 0)
+        for (int l = 0; l < L; l++) {
+            nn_gemm_bf16_pack_b(s->w_ih_bf16[l], val(m, m->enc[l]), l ? H : D, 1, l ? H : D, G);
+            nn_gemm_bf16_pack_b(s->w_hh_bf16[l], val(m, m->enc[l] + 1), H, 1, H, G);
+        }
     for (int t0 = 0; t0 < steps; t0 += ENC_CHUNK) {
         int tc = steps - t0 < ENC_CHUNK ? steps - t0 : ENC_CHUNK;
         const float *x = frames + (size_t)t0 * B * D; /* (tc, B, I) input of layer 0 */
@@ -367,8 +394,14 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
                         *bias = val(m, m->enc[l] + 2);
             float *y = s->chunk_out[l & 1]; /* (tc, B, H) this layer's outputs */
             // xproj (tc*B, 4H) = x (tc*B, I) . W_ih^T
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tc * B, G, in_size, 1.0f, x,
-                        in_size, W_ih, in_size, 0.0f, s->xproj, G);
+            if (s->a_bf16) {
+                memset(s->xproj, 0, sizeof(float) * tc * B * G);
+                nn_gemm_bf16_pack_a(s->a_bf16, x, in_size, 0, tc * B, in_size);
+                nn_gemm_bf16(s->xproj, G, s->a_bf16, 0, s->w_ih_bf16[l], tc * B, G, in_size);
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tc * B, G, in_size, 1.0f,
+                            x, in_size, W_ih, in_size, 0.0f, s->xproj, G);
+            }
             for (int r = 0; r < tc * B; r++) {
                 float *row = s->xproj + (size_t)r * G;
                 for (int k = 0; k < G; k++)
@@ -379,8 +412,13 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
                 int t = t0 + tt;
                 float *gates = s->xproj + (size_t)tt * B * G; /* (B, 4H) */
                 // gates += h (B, H) . W_hh^T
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1.0f, h, H, W_hh,
-                            H, 1.0f, gates, G);
+                if (s->a_bf16) {
+                    nn_gemm_bf16_pack_a(s->a_bf16, h, H, 0, B, H);
+                    nn_gemm_bf16(gates, G, s->a_bf16, 0, s->w_hh_bf16[l], B, G, H);
+                } else {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1.0f, h, H,
+                                W_hh, H, 1.0f, gates, G);
+                }
                 for (int b = 0; b < B; b++) {
                     float *yb = y + ((size_t)tt * B + b) * H;
                     float *hb = h + (size_t)b * H, *cb = c + (size_t)b * H;

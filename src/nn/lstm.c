@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "activations.h"
+#include "gemm.h"
 
 void lstm_cell_forward(float *gates, const float *c_prev, float *c_next, float *tanh_c,
                        float *h_next, int H) {
@@ -62,12 +63,33 @@ int lstm_cache_build(LstmCache *cache, int max_steps, int max_batch, int I, int 
     cache->dh = p, p += B * H;
     cache->dc = p, p += B * H;
     assert((size_t)(p - memory) == lstm_cache_size(max_steps, max_batch, I, H));
+    if (nn_gemm_precision() == NN_PRECISION_BF16) {
+        const int F = max_steps * max_batch, Gi = 4 * H; /* frames, gates */
+        size_t need = nn_gemm_scratch_size(F, Gi, I); /* input projection */
+        size_t grads = nn_gemm_bf16_a_size(Gi, F) +  /* d_gates^T, then in or h */
+                       nn_gemm_bf16_b_size(F, I > H ? I : H);
+        size_t d_in = nn_gemm_scratch_size(F, I, Gi);
+        size_t step = nn_gemm_bf16_a_size(max_batch, Gi > H ? Gi : H);
+        need = need > grads ? need : grads;
+        need = need > d_in ? need : d_in;
+        need = need > step ? need : step;
+        cache->scratch = malloc(need * sizeof(uint16_t));
+        cache->w_hh_packed = malloc(nn_gemm_bf16_b_size(H, Gi) * sizeof(uint16_t));
+        cache->w_hh_packed_t = malloc(nn_gemm_bf16_b_size(Gi, H) * sizeof(uint16_t));
+        if (!cache->scratch || !cache->w_hh_packed || !cache->w_hh_packed_t) {
+            lstm_cache_free(cache);
+            return -1;
+        }
+    }
     return 0;
 }
 
 void lstm_cache_free(LstmCache *cache) {
     free(cache->memory);
     free(cache->lengths);
+    free(cache->scratch);
+    free(cache->w_hh_packed);
+    free(cache->w_hh_packed_t);
     memset(cache, 0, sizeof *cache);
 }
 
@@ -110,8 +132,10 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
     for (int r = 0; r < num_frames; r++)
         memcpy(cache->gates + (size_t)r * G, b, (size_t)G * sizeof(float));
     if (num_frames > 0)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, num_frames, G, I, 1.0f, in, I,
-                    W_ih, I, 1.0f, cache->gates, G);
+        nn_gemm(0, 1, num_frames, G, I, in, I, W_ih, I, 1.0f, cache->gates, G, cache->scratch);
+    uint16_t *a_bf16 = cache->scratch; /* bf16: h_prev, packed each step */
+    if (a_bf16)
+        nn_gemm_bf16_pack_b(cache->w_hh_packed, W_hh, H, 1, H, G);
 
     for (int t = 0; t < T; t++) {
         float *gates_t = cache->gates + (size_t)t * B * G; // (B, 4H)
@@ -125,9 +149,15 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
         // gates_t (rows, 4H) += h_prev (rows, H) · W_hh^T (H, 4H); h_prev is
         // zero at t = 0 without h0, so that product is skipped.
         int rows = num_rows_active(len, B, t);
-        if (rows > 0 && (t > 0 || h0))
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, G, H, 1.0f, h_prev, H,
-                        W_hh, H, 1.0f, gates_t, G);
+        if (rows > 0 && (t > 0 || h0)) {
+            if (a_bf16) {
+                nn_gemm_bf16_pack_a(a_bf16, h_prev, H, 0, rows, H);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, H);
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, G, H, 1.0f, h_prev,
+                            H, W_hh, H, 1.0f, gates_t, G);
+            }
+        }
 
         for (int s = 0; s < B; s++) {
             float *gi = gates_t + (size_t)s * G;
@@ -173,6 +203,9 @@ void lstm_backward(float *d_in, float *d_h0, float *d_c0,
         memcpy(dc, d_c_final, BH * sizeof(float));
     else
         memset(dc, 0, BH * sizeof(float));
+    uint16_t *a_bf16 = cache->scratch; /* bf16: d_gates_t, packed each step */
+    if (a_bf16)
+        nn_gemm_bf16_pack_b(cache->w_hh_packed_t, W_hh, H, 0, G, H);
 
     for (int t = T - 1; t >= 0; t--) {
         const float *gates_t = cache->gates + (size_t)t * B * G; // (B, 4H)
@@ -209,23 +242,39 @@ void lstm_backward(float *d_in, float *d_h0, float *d_c0,
         // dh (rows, H) += d_gates_t (rows, 4H) · W_hh (4H, H); rows past the
         // last valid sequence have zero d_gates and keep their dh.
         int rows = num_rows_active(len, B, t);
-        if (rows > 0 && (t > 0 || d_h0))
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, H, G, 1.0f,
-                        d_gates_t, G, W_hh, H, 1.0f, dh, H);
+        if (rows > 0 && (t > 0 || d_h0)) {
+            if (a_bf16) {
+                nn_gemm_bf16_pack_a(a_bf16, d_gates_t, G, 0, rows, G);
+                nn_gemm_bf16(dh, H, a_bf16, 0, cache->w_hh_packed_t, rows, H, G);
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, H, G, 1.0f,
+                            d_gates_t, G, W_hh, H, 1.0f, dh, H);
+            }
+        }
     }
 
     const int num_frames = T * B;
     if (num_frames > 0) {
-        // dW_ih (4H, I) += d_gates^T (4H, T*B) · in (T*B, I)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, I, num_frames, 1.0f,
-                    cache->d_gates, G, in, I, 1.0f, dW_ih, I);
-        // dW_hh (4H, H) += d_gates^T (4H, T*B) · h[0 .. T-1] (T*B, H)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, num_frames, 1.0f,
-                    cache->d_gates, G, cache->h, H, 1.0f, dW_hh, H);
+        if (a_bf16) {
+            // d_gates^T (4H, T*B) packed once for both weight gradients
+            uint16_t *b_bf16 = a_bf16 + nn_gemm_bf16_a_size(G, num_frames);
+            nn_gemm_bf16_pack_a(a_bf16, cache->d_gates, G, 1, G, num_frames);
+            nn_gemm_bf16_pack_b(b_bf16, in, I, 0, num_frames, I);
+            nn_gemm_bf16(dW_ih, I, a_bf16, 1, b_bf16, G, I, num_frames);
+            nn_gemm_bf16_pack_b(b_bf16, cache->h, H, 0, num_frames, H);
+            nn_gemm_bf16(dW_hh, H, a_bf16, 1, b_bf16, G, H, num_frames);
+        } else {
+            // dW_ih (4H, I) += d_gates^T (4H, T*B) · in (T*B, I)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, I, num_frames, 1.0f,
+                        cache->d_gates, G, in, I, 1.0f, dW_ih, I);
+            // dW_hh (4H, H) += d_gates^T (4H, T*B) · h[0 .. T-1] (T*B, H)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, num_frames, 1.0f,
+                        cache->d_gates, G, cache->h, H, 1.0f, dW_hh, H);
+        }
         // d_in (T*B, I) += d_gates (T*B, 4H) · W_ih (4H, I)
         if (d_in)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, num_frames, I, G, 1.0f,
-                        cache->d_gates, G, W_ih, I, 1.0f, d_in, I);
+            nn_gemm(0, 0, num_frames, I, G, cache->d_gates, G, W_ih, I, 1.0f, d_in, I,
+                    cache->scratch);
         // db (4H) += column sums of d_gates
         for (int r = 0; r < num_frames; r++) {
             const float *row = cache->d_gates + (size_t)r * G;

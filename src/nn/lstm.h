@@ -10,8 +10,10 @@
  * are left unchanged and its output is zero, so the final state of a
  * sequence is its state after its last valid step, whatever the padding.
  *
- * Speed: the input projection of all T * B frames is one sgemm, the
- * recurrent projection one sgemm per step, the rest simple elementwise loops.
+ * Speed: the input projection of all T * B frames is one product, the
+ * recurrent projection one product per step, the rest simple elementwise
+ * loops.  Products go through nn_gemm (gemm.h): OpenBLAS sgemm in fp32, or
+ * the bf16 kernel in bf16 precision, where W_hh is packed once per call.
  * Everything backward needs lives in an LstmCache built once (lstm_cache_build)
  * for the largest T and B it will see; forward and backward allocate nothing.
  *
@@ -37,6 +39,10 @@ typedef struct {
     float *dh;      /* (B, H) backward: gradient of the running h */
     float *dc;      /* (B, H) backward: gradient of the running c */
     float *memory;  /* the one allocation behind all float arrays above */
+    /* bf16 precision only (nn_gemm_precision; NULL in fp32): packed operands */
+    uint16_t *w_hh_packed;  /* W_hh^T (H, 4H) for the forward recurrent product */
+    uint16_t *w_hh_packed_t; /* W_hh (4H, H) for backward's dh */
+    uint16_t *scratch;      /* operands of the other products (nn_gemm scratch) */
 } LstmCache;
 
 /* Number of floats an LstmCache for (max_steps, max_batch, I, H) allocates;
@@ -44,7 +50,8 @@ typedef struct {
 size_t lstm_cache_size(int max_steps, int max_batch, int input_size, int hidden_size);
 
 /* Allocates a cache for sequences of up to max_steps steps in batches of up
- * to max_batch.  Returns 0, or -1 if out of memory or a size is not positive
+ * to max_batch, with the bf16 buffers when the precision in effect at this
+ * call is bf16 (forward and backward then multiply in bf16).  Returns 0, or -1 if out of memory or a size is not positive
  * (the cache is then empty and safe to free).  Release with lstm_cache_free. */
 int lstm_cache_build(LstmCache *cache, int max_steps, int max_batch, int input_size,
                      int hidden_size);
