@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static pthread_once_t precision_once = PTHREAD_ONCE_INIT;
 static nn_precision precision = NN_PRECISION_FP32;
@@ -86,4 +87,65 @@ void nn_gemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int 
     nn_gemm_bf16_pack_a(a, A, lda, trans_a, M, K);
     nn_gemm_bf16_pack_b(b, B, ldb, trans_b, K, N);
     nn_gemm_bf16(C, ldc, a, trans_a, b, M, N, K);
+}
+
+/* ------------------------------------------------------------ benchmark */
+
+typedef struct {
+    int n;
+    double gflops; /* out */
+} peak_job;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static void *peak_run(void *arg) {
+    peak_job *job = arg;
+    const int n = job->n;
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
+          *c = calloc((size_t)n * n, sizeof(float));
+    uint16_t *pa = malloc(sizeof(uint16_t) * nn_gemm_bf16_a_size(n, n)),
+             *pb = malloc(sizeof(uint16_t) * nn_gemm_bf16_b_size(n, n));
+    job->gflops = 0;
+    if (a && b && c && pa && pb) {
+        for (long k = 0; k < (long)n * n; k++)
+            a[k] = (float)(k % 7) * 0.1f, b[k] = (float)(k % 5) * 0.1f;
+        nn_gemm_bf16_pack_b(pb, b, n, 1, n, n);
+        int reps = 0;
+        double t0 = now_s(), dt;
+        do { /* as a layer does: pack the activations, multiply */
+            nn_gemm_bf16_pack_a(pa, a, n, 0, n, n);
+            nn_gemm_bf16(c, n, pa, 0, pb, n, n, n);
+            reps++;
+            dt = now_s() - t0;
+        } while (dt < 1.0);
+        job->gflops = 2.0 * n * n * (double)n * reps / dt * 1e-9;
+    }
+    free(a), free(b), free(c), free(pa), free(pb);
+    return NULL;
+}
+
+double nn_gemm_bf16_gflops(int n, int num_threads) {
+    if (!nn_gemm_bf16_supported() || n < 1 || num_threads < 1 || num_threads > 64)
+        return -1;
+    peak_job jobs[64];
+    pthread_t tids[64];
+    int started[64] = {0};
+    for (int t = 0; t < num_threads; t++) {
+        jobs[t].n = n;
+        started[t] = t > 0 && pthread_create(&tids[t], NULL, peak_run, &jobs[t]) == 0;
+        if (t > 0 && !started[t])
+            peak_run(&jobs[t]);
+    }
+    peak_run(&jobs[0]);
+    double sum = jobs[0].gflops;
+    for (int t = 1; t < num_threads; t++) {
+        if (started[t])
+            pthread_join(tids[t], NULL);
+        sum += jobs[t].gflops;
+    }
+    return sum;
 }

@@ -77,4 +77,10 @@ size_t nn_gemm_scratch_size(int M, int N, int K);
 void nn_gemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
              const float *B, int ldb, float beta, float *C, int ldc, uint16_t *scratch);
 
+/* Benchmark: GFLOP/s of the bf16 kernel on (n, n) x (n, n) products, the
+ * left operand packed each time, summed over num_threads threads each
+ * multiplying its own matrices for about a second (how training uses it:
+ * one single-threaded product per worker).  -1 without AVX512-BF16. */
+double nn_gemm_bf16_gflops(int n, int num_threads);
+
 #endif
