@@ -54,6 +54,15 @@ size_t nn_gemm_bf16_b_size(int K, int N);
  * the same trans to nn_gemm_bf16. */
 void nn_gemm_bf16_pack_a(uint16_t *dst, const float *A, int lda, int trans, int M, int K);
 
+/* Packs the rows of [A1 | A2] (M, K1 + K2) untransposed, each part rounded
+ * up to an even length (a zero after an odd one), so that one product with
+ * K = round_up(K1, 2) + round_up(K2, 2) does A1 · B1 + A2 · B2 when B was
+ * packed as B1 (K1 rows) followed by B2 at nn_gemm_bf16_b_size(K1, N):
+ * an LSTM step's input and recurrent products in one.  dst holds
+ * nn_gemm_bf16_a_size(M, that K) elements. */
+void nn_gemm_bf16_pack_a_concat(uint16_t *dst, const float *A1, int ld1, int K1,
+                                const float *A2, int ld2, int K2, int M);
+
 /* Packs B (K, N) (stored (K, N) with ldb, or (N, K) when trans) into dst
  * (nn_gemm_bf16_b_size(K, N) elements). */
 void nn_gemm_bf16_pack_b(uint16_t *dst, const float *B, int ldb, int trans, int K, int N);

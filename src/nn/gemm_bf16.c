@@ -39,15 +39,6 @@ size_t nn_gemm_bf16_b_size(int K, int N) { return (size_t)round_up(K, 2) * round
 
 #ifdef S2S_HAVE_BF16_KERNEL
 
-/* fp32 -> bf16, round to nearest even (NaN stays NaN): for the scalar edges. */
-static uint16_t to_bf16(float x) {
-    uint32_t u;
-    memcpy(&u, &x, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u)
-        return (uint16_t)((u >> 16) | 0x40);
-    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
-}
-
 /* dst (num_cols pairs, at 32-bit stride 1) = interleave(row0, row1) over
  * num_cols columns, then zero pairs up to padded_cols.  row1 NULL: zeros. */
 BF16_TARGET static void interleave_rows(uint32_t *dst, const float *row0, const float *row1,
@@ -67,6 +58,21 @@ BF16_TARGET static void interleave_rows(uint32_t *dst, const float *row0, const 
         __mmask16 sm = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
         _mm512_mask_storeu_epi32(dst + n, sm, pairs);
     }
+}
+
+/* dst (K rounded up to even) = bf16 of src (K), a zero after an odd K. */
+BF16_TARGET static void convert_row(uint16_t *dst, const float *src, int K) {
+    int k = 0;
+    for (; k + 16 <= K; k += 16)
+        _mm256_storeu_si256((__m256i *)(dst + k),
+                            (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(src + k)));
+    if (k < K) {
+        __mmask16 m = (__mmask16)((1u << (K - k)) - 1);
+        _mm256_mask_storeu_epi16(dst + k, m,
+                                 (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, src + k)));
+    }
+    if (K & 1)
+        dst[K] = 0;
 }
 
 BF16_TARGET void nn_gemm_bf16_pack_a(uint16_t *dst, const float *A, int lda, int trans, int M,
@@ -91,16 +97,16 @@ BF16_TARGET void nn_gemm_bf16_pack_a(uint16_t *dst, const float *A, int lda, int
         }
         return;
     }
-    for (int m = 0; m < M; m++) { /* row-major (M, Kp) */
-        const float *src = A + (size_t)m * lda;
-        uint16_t *d = dst + (size_t)m * Kp;
-        int k = 0;
-        for (; k + 16 <= K; k += 16)
-            _mm256_storeu_si256((__m256i *)(d + k), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(src + k)));
-        for (; k < K; k++)
-            d[k] = to_bf16(src[k]);
-        if (K & 1)
-            d[K] = 0;
+    for (int m = 0; m < M; m++) /* row-major (M, Kp) */
+        convert_row(dst + (size_t)m * Kp, A + (size_t)m * lda, K);
+}
+
+BF16_TARGET void nn_gemm_bf16_pack_a_concat(uint16_t *dst, const float *A1, int ld1, int K1,
+                                            const float *A2, int ld2, int K2, int M) {
+    const int K1p = round_up(K1, 2), Kp = K1p + round_up(K2, 2);
+    for (int m = 0; m < M; m++) {
+        convert_row(dst + (size_t)m * Kp, A1 + (size_t)m * ld1, K1);
+        convert_row(dst + (size_t)m * Kp + K1p, A2 + (size_t)m * ld2, K2);
     }
 }
 
@@ -239,6 +245,10 @@ void nn_gemm_bf16_pack_a(uint16_t *dst, const float *A, int lda, int trans, int 
 }
 void nn_gemm_bf16_pack_b(uint16_t *dst, const float *B, int ldb, int trans, int K, int N) {
     (void)dst, (void)B, (void)ldb, (void)trans, (void)K, (void)N;
+}
+void nn_gemm_bf16_pack_a_concat(uint16_t *dst, const float *A1, int ld1, int K1,
+                                const float *A2, int ld2, int K2, int M) {
+    (void)dst, (void)A1, (void)ld1, (void)K1, (void)A2, (void)ld2, (void)K2, (void)M;
 }
 void nn_gemm_bf16(float *C, int ldc, const uint16_t *A, int a_trans, const uint16_t *B, int M,
                   int N, int K) {
