@@ -69,12 +69,14 @@ int lstm_cache_build(LstmCache *cache, int max_steps, int max_batch, int I, int 
         size_t grads = nn_gemm_bf16_a_size(Gi, F) +  /* d_gates^T, then in or h */
                        nn_gemm_bf16_b_size(F, I > H ? I : H);
         size_t d_in = nn_gemm_scratch_size(F, I, Gi);
-        size_t step = nn_gemm_bf16_a_size(max_batch, Gi > H ? Gi : H);
+        int K_step = (I + 1) / 2 * 2 + (H + 1) / 2 * 2; /* [x_t | h] */
+        size_t step = nn_gemm_bf16_a_size(max_batch, Gi > K_step ? Gi : K_step);
         need = need > grads ? need : grads;
         need = need > d_in ? need : d_in;
         need = need > step ? need : step;
         cache->scratch = malloc(need * sizeof(uint16_t));
-        cache->w_hh_packed = malloc(nn_gemm_bf16_b_size(H, Gi) * sizeof(uint16_t));
+        cache->w_hh_packed = malloc((nn_gemm_bf16_b_size(I, Gi) + nn_gemm_bf16_b_size(H, Gi)) *
+                                    sizeof(uint16_t));
         cache->w_hh_packed_t = malloc(nn_gemm_bf16_b_size(Gi, H) * sizeof(uint16_t));
         if (!cache->scratch || !cache->w_hh_packed || !cache->w_hh_packed_t) {
             lstm_cache_free(cache);
@@ -127,15 +129,22 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
     else
         memset(cache->c, 0, BH * sizeof(float));
 
-    // gates (T*B, 4H) = in (T*B, I) · W_ih^T (I, 4H) + b, all steps at once
+    // gates (T*B, 4H) = in (T*B, I) · W_ih^T (I, 4H) + b, all steps at once (fp32)
     const int num_frames = T * B;
     for (int r = 0; r < num_frames; r++)
         memcpy(cache->gates + (size_t)r * G, b, (size_t)G * sizeof(float));
-    if (num_frames > 0)
-        nn_gemm(0, 1, num_frames, G, I, in, I, W_ih, I, 1.0f, cache->gates, G, cache->scratch);
-    uint16_t *a_bf16 = cache->scratch; /* bf16: h_prev, packed each step */
-    if (a_bf16)
-        nn_gemm_bf16_pack_b(cache->w_hh_packed, W_hh, H, 1, H, G);
+    uint16_t *a_bf16 = cache->scratch; /* bf16: [x_t | h_prev], packed each step */
+    const int K_step = (I + 1) / 2 * 2 + (H + 1) / 2 * 2;
+    if (a_bf16) {
+        // bf16: the input product is done with the recurrent one, step by step:
+        // gates_t += [x_t | h_prev] · [W_ih | W_hh]^T (one product, no pass
+        // over all T*B gates for the input alone)
+        nn_gemm_bf16_pack_b(cache->w_hh_packed, W_ih, I, 1, I, G);
+        nn_gemm_bf16_pack_b(cache->w_hh_packed + nn_gemm_bf16_b_size(I, G), W_hh, H, 1, H, G);
+    } else if (num_frames > 0) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, num_frames, G, I, 1.0f, in, I,
+                    W_ih, I, 1.0f, cache->gates, G);
+    }
 
     for (int t = 0; t < T; t++) {
         float *gates_t = cache->gates + (size_t)t * B * G; // (B, 4H)
@@ -146,17 +155,19 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
         float *tanh_c_t = cache->tanh_c + t * BH;          // (B, H)
         float *out_t = out ? out + t * BH : NULL;          // (B, H)
 
-        // gates_t (rows, 4H) += h_prev (rows, H) · W_hh^T (H, 4H); h_prev is
-        // zero at t = 0 without h0, so that product is skipped.
+        // gates_t (rows, 4H) += h_prev (rows, H) · W_hh^T (H, 4H) (bf16: with
+        // the input product); h_prev is zero at t = 0 without h0, so fp32
+        // skips that product.
         int rows = num_rows_active(len, B, t);
-        if (rows > 0 && (t > 0 || h0)) {
-            if (a_bf16) {
-                nn_gemm_bf16_pack_a(a_bf16, h_prev, H, 0, rows, H);
-                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, H);
-            } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, G, H, 1.0f, h_prev,
-                            H, W_hh, H, 1.0f, gates_t, G);
+        if (a_bf16) {
+            if (rows > 0) {
+                nn_gemm_bf16_pack_a_concat(a_bf16, in + (size_t)t * B * I, I, I, h_prev, H, H,
+                                           rows);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, K_step);
             }
+        } else if (rows > 0 && (t > 0 || h0)) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, G, H, 1.0f, h_prev, H,
+                        W_hh, H, 1.0f, gates_t, G);
         }
 
         for (int s = 0; s < B; s++) {

@@ -13,7 +13,8 @@
  * Speed: the input projection of all T * B frames is one product, the
  * recurrent projection one product per step, the rest simple elementwise
  * loops.  Products go through nn_gemm (gemm.h): OpenBLAS sgemm in fp32, or
- * the bf16 kernel in bf16 precision, where W_hh is packed once per call.
+ * the bf16 kernel in bf16 precision, where the weights are packed once per
+ * call and each step's input and recurrent products are one product.
  * Everything backward needs lives in an LstmCache built once (lstm_cache_build)
  * for the largest T and B it will see; forward and backward allocate nothing.
  *
@@ -40,7 +41,7 @@ typedef struct {
     float *dc;      /* (B, H) backward: gradient of the running c */
     float *memory;  /* the one allocation behind all float arrays above */
     /* bf16 precision only (nn_gemm_precision; NULL in fp32): packed operands */
-    uint16_t *w_hh_packed;  /* W_hh^T (H, 4H) for the forward recurrent product */
+    uint16_t *w_hh_packed;  /* [W_ih | W_hh]^T (I + H, 4H): forward's step product */
     uint16_t *w_hh_packed_t; /* W_hh (4H, H) for backward's dh */
     uint16_t *scratch;      /* operands of the other products (nn_gemm scratch) */
 } LstmCache;
