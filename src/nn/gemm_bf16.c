@@ -228,12 +228,20 @@ BF16_TARGET void nn_gemm_bf16(float *C, int ldc, const uint16_t *A, int a_trans,
         int nv = (cols + 15) / 16, last = cols - 16 * (nv - 1);
         __mmask16 tail = last == 16 ? 0xffff : (__mmask16)((1u << last) - 1);
         const uint32_t *b = B32 + n0;
-        for (int m0 = 0; m0 < M; m0 += MR_MAX) {
-            int mr = M - m0 < MR_MAX ? M - m0 : MR_MAX;
+        /* Untransposed A: rows in ceil(M / 6) blocks of nearly equal size
+         * (32 = 6+6+5+5+5+5, not 6*5+2: a 2-row block keeps too few
+         * accumulators busy); transposed A: its 6-row panels. */
+        const int num_blocks = (M + MR_MAX - 1) / MR_MAX;
+        const int base = a_trans ? MR_MAX : M / num_blocks, extra = a_trans ? 0 : M % num_blocks;
+        for (int blk = 0, m0 = 0; m0 < M; blk++) {
+            int mr = base + (blk < extra);
+            if (mr > M - m0)
+                mr = M - m0;
             /* untransposed: row m0; transposed: panel m0 / 6 */
             const uint32_t *a = A32 + (size_t)m0 * (a_trans ? num_pairs : sm);
             kernel_dispatch(C + (size_t)m0 * ldc + n0, ldc, a, sm, sk, b, Np, num_pairs, tail,
                             mr, nv);
+            m0 += mr;
         }
     }
 }
