@@ -4,7 +4,7 @@
 # D=39 input, H=256, batch 64, 60 frames, encoder + projection + decoder +
 # output layer, Adam).  A benchmark, not a test: numbers depend on the load.
 #
-#   scripts/bench-train.sh [--steps N] [--repeat R]
+#   scripts/bench-train.sh [--steps N] [--repeat R] [--torch-threads "1 2"]
 #
 # s2s runs in both precisions of its matrix products (--precision): fp32
 # (OpenBLAS sgemm) and bf16 (mixed precision: bf16 operands, fp32 sums,
@@ -18,6 +18,8 @@
 # same products on 1024x1024 matrices (OpenBLAS sgemm for fp32, the bf16
 # kernel for bf16) at the same thread count.  The torch columns are skipped
 # when /usr/bin/python3 has no torch.  Default: 20 steps per measurement.
+# --torch-threads 1 skips PyTorch at 2 threads, which on a loaded machine
+# can take minutes per run (its OpenMP threads spin) and is no target.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
@@ -27,11 +29,13 @@ PEER=${PEER:-$ROOT/../shared/peers/torch_ae_train.py}
 PY=/usr/bin/python3
 STEPS=20
 REPEAT=3
+TORCH_THREADS="1 2"
 while [ $# -gt 0 ]; do
   case "$1" in
     --steps) STEPS=$2; shift ;;
     --repeat) REPEAT=$2; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --torch-threads) TORCH_THREADS=$2; shift ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -39,6 +43,7 @@ done
 [ -x "$S2S" ] || { echo "no s2s binary at $S2S (build first: scripts/build.sh or cmake)" >&2; exit 1; }
 OUT=$(mktemp -d /tmp/s2s-bench-train-XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
+trap 'exit 130' INT TERM
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 HAVE_TORCH=0
@@ -55,7 +60,7 @@ while [ "$r" -le "$REPEAT" ]; do
       "$S2S" train --bench --precision "$p" --decoder-input previous --threads $t --hidden 256 \
           --batch 64 --bench-frames 60 --bench-steps "$STEPS" >>"$OUT/s2s.jsonl"
     done
-    if [ "$HAVE_TORCH" = 1 ]; then
+    if [ "$HAVE_TORCH" = 1 ] && echo " $TORCH_THREADS " | grep -q " $t "; then
       echo "run $r/$REPEAT: torch peer, $t thread(s) ..." >&2
       "$PY" "$PEER" $t | tr '\n' ' ' | sed "s/^/$t /; s/\$/\n/" >>"$OUT/torch.txt"
     fi
