@@ -415,9 +415,14 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
                     const float *xt = x + (size_t)tt * B * in_size;
                     for (int b = 0; b < B; b++)
                         memcpy(gates + (size_t)b * G, bias, sizeof(float) * G);
-                    nn_gemm_bf16_pack_a_concat(s->a_bf16, xt, in_size, in_size, h, H, H, B);
-                    nn_gemm_bf16(gates, G, s->a_bf16, 0, s->w_bf16[l], B, G,
-                                 (in_size + 1) / 2 * 2 + (H + 1) / 2 * 2);
+                    if (t == 0) { /* h = 0: x_0 . W_ih^T, the first rows of the packing */
+                        nn_gemm_bf16_pack_a(s->a_bf16, xt, in_size, 0, B, in_size);
+                        nn_gemm_bf16(gates, G, s->a_bf16, 0, s->w_bf16[l], B, G, in_size);
+                    } else {
+                        nn_gemm_bf16_pack_a_concat(s->a_bf16, xt, in_size, in_size, h, H, H, B);
+                        nn_gemm_bf16(gates, G, s->a_bf16, 0, s->w_bf16[l], B, G,
+                                     (in_size + 1) / 2 * 2 + (H + 1) / 2 * 2);
+                    }
                 } else {
                     // gates += h (B, H) . W_hh^T
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1.0f, h, H,
@@ -620,8 +625,10 @@ static void decoder_backward(const autoencoder *m, autoencoder_work *w, const fl
         }
         lstm_backward(d_in, w->d_h0[l], w->d_c0[l], grd(m, grads, m->dec[l]),
                       grd(m, grads, m->dec[l] + 1), grd(m, grads, m->dec[l] + 2), d_a, NULL, NULL,
-                      &w->dec_cache[l], l > 0 ? w->dec_out[l - 1] : w->dec_in, val(m, m->dec[l]),
-                      val(m, m->dec[l] + 1));
+                      &w->dec_cache[l],
+                      l > 0 ? w->dec_out[l - 1]
+                            : m->cfg.decoder_input == AE_DECODER_ZERO ? NULL : w->dec_in,
+                      val(m, m->dec[l]), val(m, m->dec[l] + 1));
         float *t = d_a;
         d_a = d_b, d_b = t;
     }
@@ -690,7 +697,7 @@ static float decoder_forward(const autoencoder *m, autoencoder_work *w, const fl
         memset(w->dec_in, 0, sizeof(float) * (size_t)T_out * B * D);
     else if (T_out > 1)
         memcpy(w->dec_in + (size_t)B * D, target, sizeof(float) * (size_t)(T_out - 1) * B * D);
-    x = w->dec_in;
+    x = m->cfg.decoder_input == AE_DECODER_ZERO ? NULL : w->dec_in; /* NULL: zeros, product skipped */
     for (int l = 0; l < L; l++) {
         lstm_forward(w->dec_out[l], NULL, NULL, &w->dec_cache[l], x, tgt_lengths, w->h0[l],
                      w->c0[l], val(m, m->dec[l]), val(m, m->dec[l] + 1), val(m, m->dec[l] + 2),

@@ -141,7 +141,7 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
         // over all T*B gates for the input alone)
         nn_gemm_bf16_pack_b(cache->w_hh_packed, W_ih, I, 1, I, G);
         nn_gemm_bf16_pack_b(cache->w_hh_packed + nn_gemm_bf16_b_size(I, G), W_hh, H, 1, H, G);
-    } else if (num_frames > 0) {
+    } else if (num_frames > 0 && in) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, num_frames, G, I, 1.0f, in, I,
                     W_ih, I, 1.0f, cache->gates, G);
     }
@@ -159,13 +159,21 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
         // the input product); h_prev is zero at t = 0 without h0, so fp32
         // skips that product.
         int rows = num_rows_active(len, B, t);
-        if (a_bf16) {
-            if (rows > 0) {
-                nn_gemm_bf16_pack_a_concat(a_bf16, in + (size_t)t * B * I, I, I, h_prev, H, H,
-                                           rows);
+        if (a_bf16 && rows > 0) {
+            const int h_zero = t == 0 && !h0;
+            const float *x_t = in ? in + (size_t)t * B * I : NULL;
+            if (x_t && !h_zero) { /* [x_t | h_prev] · [W_ih | W_hh]^T */
+                nn_gemm_bf16_pack_a_concat(a_bf16, x_t, I, I, h_prev, H, H, rows);
                 nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, K_step);
+            } else if (x_t) { /* h_prev = 0: x_t · W_ih^T, the first rows of the packing */
+                nn_gemm_bf16_pack_a(a_bf16, x_t, I, 0, rows, I);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, I);
+            } else if (!h_zero) { /* zero input: h_prev · W_hh^T, the last rows */
+                nn_gemm_bf16_pack_a(a_bf16, h_prev, H, 0, rows, H);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed + nn_gemm_bf16_b_size(I, G),
+                             rows, G, H);
             }
-        } else if (rows > 0 && (t > 0 || h0)) {
+        } else if (!a_bf16 && rows > 0 && (t > 0 || h0)) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, G, H, 1.0f, h_prev, H,
                         W_hh, H, 1.0f, gates_t, G);
         }
@@ -284,14 +292,17 @@ void lstm_backward(float *d_in, float *d_h0, float *d_c0,
             // d_gates^T (4H, T*B) packed once for both weight gradients
             uint16_t *b_bf16 = a_bf16 + nn_gemm_bf16_a_size(G, num_frames);
             nn_gemm_bf16_pack_a(a_bf16, cache->d_gates, G, 1, G, num_frames);
-            nn_gemm_bf16_pack_b(b_bf16, in, I, 0, num_frames, I);
-            nn_gemm_bf16(dW_ih, I, a_bf16, 1, b_bf16, G, I, num_frames);
+            if (in) {
+                nn_gemm_bf16_pack_b(b_bf16, in, I, 0, num_frames, I);
+                nn_gemm_bf16(dW_ih, I, a_bf16, 1, b_bf16, G, I, num_frames);
+            }
             nn_gemm_bf16_pack_b(b_bf16, cache->h, H, 0, num_frames, H);
             nn_gemm_bf16(dW_hh, H, a_bf16, 1, b_bf16, G, H, num_frames);
         } else {
             // dW_ih (4H, I) += d_gates^T (4H, T*B) · in (T*B, I)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, I, num_frames, 1.0f,
-                        cache->d_gates, G, in, I, 1.0f, dW_ih, I);
+            if (in)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, I, num_frames, 1.0f,
+                            cache->d_gates, G, in, I, 1.0f, dW_ih, I);
             // dW_hh (4H, H) += d_gates^T (4H, T*B) · h[0 .. T-1] (T*B, H)
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, num_frames, 1.0f,
                         cache->d_gates, G, cache->h, H, 1.0f, dW_hh, H);

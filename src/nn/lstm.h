@@ -58,7 +58,9 @@ int lstm_cache_build(LstmCache *cache, int max_steps, int max_batch, int input_s
                      int hidden_size);
 void lstm_cache_free(LstmCache *cache);
 
-/* Runs the layer over in (T, B, I), T <= max_steps, B <= max_batch.
+/* Runs the layer over in (T, B, I), T <= max_steps, B <= max_batch; in
+ * NULL means all-zero input (a decoder fed nothing), whose product is
+ * skipped.
  * lengths (B): 0 <= lengths[b] <= T, or NULL for all T.  h0, c0 (B, H): the
  * initial state, NULL for zeros.  Writes out (T, B, H) (zero at padded steps;
  * may be NULL), and the final state h_final, c_final (B, H) (each may be
@@ -73,7 +75,8 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
  * ADDS into: d_in (T, B, I), d_h0, d_c0 (B, H) (each skipped when NULL),
  * dW_ih (4H, I), dW_hh (4H, H), db (4H).  d_out at padded steps is ignored
  * (those outputs are constant zero).  The cache's forward data are kept, so
- * backward may be called again with other upstream gradients. */
+ * backward may be called again with other upstream gradients.  `in` NULL
+ * (as forward's: all zero) leaves dW_ih unchanged, its gradient being zero. */
 void lstm_backward(float *d_in, float *d_h0, float *d_c0,
                    float *dW_ih, float *dW_hh, float *db,
                    const float *d_out, const float *d_h_final, const float *d_c_final,
