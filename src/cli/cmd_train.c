@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmd_reindex.h"
 #include "file_identity.h"
+#include "gemm.h"
 #include "index_store.h"
 #include "trainer.h"
 #include "trainer_mined.h"
@@ -86,6 +87,10 @@ static const char *const help =
     "  -o, --out MODEL      model to write (default s2s.model); checkpointed each\n"
     "                       epoch; if it holds an unfinished run, that run resumes\n"
     "  --progress N         report every N steps (default 20)\n"
+    "  --precision P        matrix products in fp32, bf16 (mixed precision: bf16\n"
+    "                       operands, fp32 sums, weights and Adam; needs a CPU\n"
+    "                       with AVX512-BF16) or auto (default: bf16 when the\n"
+    "                       CPU has it; also set by S2S_PRECISION)\n"
     "  --bench              measure training and encoding frames/s on random data\n"
     "                       (with --threads, --hidden, --batch, --bench-frames N\n"
     "                       (default 60), --bench-steps N (default 20)); JSON line\n"
@@ -252,7 +257,7 @@ int cmd_train(int argc, char **argv) {
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
         O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
-        O_MINE_WINDOWS,
+        O_MINE_WINDOWS, O_PRECISION,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -277,6 +282,7 @@ int cmd_train(int argc, char **argv) {
         {"mine-same-file", no_argument, 0, O_MINE_SAME},
         {"mine-out", required_argument, 0, O_MINE_OUT},
         {"mine-windows", required_argument, 0, O_MINE_WINDOWS},
+        {"precision", required_argument, 0, O_PRECISION},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -370,6 +376,10 @@ int cmd_train(int argc, char **argv) {
         case O_REINDEX: reindex = 1; break;
         case 'o': o.out_path = optarg; break;
         case O_BENCH: bench = 1; break;
+        case O_PRECISION:
+            if (nn_gemm_set_precision(optarg) != 0)
+                return cli_usage_error("train", "--precision wants fp32, bf16 or auto, not '%s'", optarg);
+            break;
         case O_BENCH_FRAMES:
             if (cli_parse_int("train", "--bench-frames", optarg, 1, 10000, &bench_frames) != 0) return EXIT_USAGE;
             break;
@@ -392,11 +402,17 @@ int cmd_train(int argc, char **argv) {
             return EXIT_SOME_FAILED;
         }
         double peak = trainer_sgemm_gflops(1024, o.num_threads);
+        nn_precision p = nn_gemm_precision();
+        double bf16_peak = p == NN_PRECISION_BF16 ? nn_gemm_bf16_gflops(1024, o.num_threads) : -1;
         printf("{\"threads\": %d, \"hidden\": %d, \"batch\": %d, \"frames\": %ld, "
+               "\"precision\": \"%s\", "
                "\"train_frames_per_s\": %.0f, \"encode_frames_per_s\": %.0f, "
-               "\"train_gflops\": %.2f, \"sgemm_peak_gflops\": %.2f}\n",
-               o.num_threads, o.config.hidden_size, o.batch_size, bench_frames, fps, enc_fps,
-               gflops, peak);
+               "\"train_gflops\": %.2f, \"sgemm_peak_gflops\": %.2f",
+               o.num_threads, o.config.hidden_size, o.batch_size, bench_frames,
+               nn_precision_name(p), fps, enc_fps, gflops, peak);
+        if (bf16_peak > 0)
+            printf(", \"bf16_peak_gflops\": %.2f", bf16_peak);
+        printf("}\n");
         return EXIT_OK;
     }
     int num_files = argc - optind;

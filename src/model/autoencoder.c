@@ -4,6 +4,7 @@
  * L num_layers, V vector_dim, B batch, T steps. */
 #include "autoencoder.h"
 #include "ctc_head.h"
+#include "gemm.h"
 #include "linear.h"
 #include "loss.h"
 #include "lstm.h"
@@ -290,6 +291,11 @@ struct encoder_state {
     float *z;                    /* (B, V) projected vector */
     float *tanh_c;               /* (H) cell scratch */
     float *memory;
+    /* bf16 precision only (NULL in fp32): each layer's [W_ih | W_hh],
+     * packed at the start of each call, and a step's [x_t | h] (B rows):
+     * a step's input and recurrent products are then one product */
+    uint16_t *w_bf16[AE_MAX_LAYERS];
+    uint16_t *a_bf16;
 };
 
 encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_frames) {
@@ -319,12 +325,29 @@ encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_fr
     s->proj_in = p, p += B * 2 * H;
     s->z = p, p += B * V;
     s->tanh_c = p;
+    if (nn_gemm_precision() == NN_PRECISION_BF16) {
+        int D = m->cfg.input_dim, Hi = (int)H, G = 4 * Hi;
+        int K_max = (D > Hi ? D + 1 : Hi + 1) + Hi + 1; /* [x | h], each rounded to even */
+        int ok = (s->a_bf16 = malloc(sizeof(uint16_t) * nn_gemm_bf16_a_size(max_batch, K_max))) != NULL;
+        for (size_t l = 0; l < L; l++) {
+            s->w_bf16[l] = malloc(sizeof(uint16_t) * (nn_gemm_bf16_b_size(l ? Hi : D, G) +
+                                                      nn_gemm_bf16_b_size(Hi, G)));
+            ok = ok && s->w_bf16[l];
+        }
+        if (!ok) {
+            encoder_state_free(s);
+            return NULL;
+        }
+    }
     return s;
 }
 
 void encoder_state_free(encoder_state *s) {
     if (!s)
         return;
+    for (int l = 0; l < AE_MAX_LAYERS; l++)
+        free(s->w_bf16[l]);
+    free(s->a_bf16);
     free(s->memory);
     free(s);
 }
@@ -358,6 +381,13 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
         memset(s->c[l], 0, sizeof(float) * B * H);
     }
     const float *W_proj = val(m, m->proj), *b_proj = val(m, m->proj + 1);
+    if (s->a_bf16 && steps > 0)
+        for (int l = 0; l < L; l++) { /* [W_ih | W_hh]^T: K = I (even) + H (even) */
+            int I = l ? H : D;
+            nn_gemm_bf16_pack_b(s->w_bf16[l], val(m, m->enc[l]), I, 1, I, G);
+            nn_gemm_bf16_pack_b(s->w_bf16[l] + nn_gemm_bf16_b_size(I, G), val(m, m->enc[l] + 1),
+                                H, 1, H, G);
+        }
     for (int t0 = 0; t0 < steps; t0 += ENC_CHUNK) {
         int tc = steps - t0 < ENC_CHUNK ? steps - t0 : ENC_CHUNK;
         const float *x = frames + (size_t)t0 * B * D; /* (tc, B, I) input of layer 0 */
@@ -366,21 +396,38 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
             const float *W_ih = val(m, m->enc[l]), *W_hh = val(m, m->enc[l] + 1),
                         *bias = val(m, m->enc[l] + 2);
             float *y = s->chunk_out[l & 1]; /* (tc, B, H) this layer's outputs */
-            // xproj (tc*B, 4H) = x (tc*B, I) . W_ih^T
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tc * B, G, in_size, 1.0f, x,
-                        in_size, W_ih, in_size, 0.0f, s->xproj, G);
-            for (int r = 0; r < tc * B; r++) {
-                float *row = s->xproj + (size_t)r * G;
-                for (int k = 0; k < G; k++)
-                    row[k] += bias[k];
+            // fp32: xproj (tc*B, 4H) = x (tc*B, I) . W_ih^T + b for the chunk
+            if (!s->a_bf16) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tc * B, G, in_size, 1.0f,
+                            x, in_size, W_ih, in_size, 0.0f, s->xproj, G);
+                for (int r = 0; r < tc * B; r++) {
+                    float *row = s->xproj + (size_t)r * G;
+                    for (int k = 0; k < G; k++)
+                        row[k] += bias[k];
+                }
             }
             float *h = s->h[l], *c = s->c[l];
             for (int tt = 0; tt < tc; tt++) {
                 int t = t0 + tt;
                 float *gates = s->xproj + (size_t)tt * B * G; /* (B, 4H) */
-                // gates += h (B, H) . W_hh^T
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1.0f, h, H, W_hh,
-                            H, 1.0f, gates, G);
+                if (s->a_bf16) {
+                    // gates = b + [x_t | h] (B, I + H) . [W_ih | W_hh]^T
+                    const float *xt = x + (size_t)tt * B * in_size;
+                    for (int b = 0; b < B; b++)
+                        memcpy(gates + (size_t)b * G, bias, sizeof(float) * G);
+                    if (t == 0) { /* h = 0: x_0 . W_ih^T, the first rows of the packing */
+                        nn_gemm_bf16_pack_a(s->a_bf16, xt, in_size, 0, B, in_size);
+                        nn_gemm_bf16(gates, G, s->a_bf16, 0, s->w_bf16[l], B, G, in_size);
+                    } else {
+                        nn_gemm_bf16_pack_a_concat(s->a_bf16, xt, in_size, in_size, h, H, H, B);
+                        nn_gemm_bf16(gates, G, s->a_bf16, 0, s->w_bf16[l], B, G,
+                                     (in_size + 1) / 2 * 2 + (H + 1) / 2 * 2);
+                    }
+                } else {
+                    // gates += h (B, H) . W_hh^T
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1.0f, h, H,
+                                W_hh, H, 1.0f, gates, G);
+                }
                 for (int b = 0; b < B; b++) {
                     float *yb = y + ((size_t)tt * B + b) * H;
                     float *hb = h + (size_t)b * H, *cb = c + (size_t)b * H;
@@ -578,8 +625,10 @@ static void decoder_backward(const autoencoder *m, autoencoder_work *w, const fl
         }
         lstm_backward(d_in, w->d_h0[l], w->d_c0[l], grd(m, grads, m->dec[l]),
                       grd(m, grads, m->dec[l] + 1), grd(m, grads, m->dec[l] + 2), d_a, NULL, NULL,
-                      &w->dec_cache[l], l > 0 ? w->dec_out[l - 1] : w->dec_in, val(m, m->dec[l]),
-                      val(m, m->dec[l] + 1));
+                      &w->dec_cache[l],
+                      l > 0 ? w->dec_out[l - 1]
+                            : m->cfg.decoder_input == AE_DECODER_ZERO ? NULL : w->dec_in,
+                      val(m, m->dec[l]), val(m, m->dec[l] + 1));
         float *t = d_a;
         d_a = d_b, d_b = t;
     }
@@ -648,7 +697,7 @@ static float decoder_forward(const autoencoder *m, autoencoder_work *w, const fl
         memset(w->dec_in, 0, sizeof(float) * (size_t)T_out * B * D);
     else if (T_out > 1)
         memcpy(w->dec_in + (size_t)B * D, target, sizeof(float) * (size_t)(T_out - 1) * B * D);
-    x = w->dec_in;
+    x = m->cfg.decoder_input == AE_DECODER_ZERO ? NULL : w->dec_in; /* NULL: zeros, product skipped */
     for (int l = 0; l < L; l++) {
         lstm_forward(w->dec_out[l], NULL, NULL, &w->dec_cache[l], x, tgt_lengths, w->h0[l],
                      w->c0[l], val(m, m->dec[l]), val(m, m->dec[l] + 1), val(m, m->dec[l] + 2),

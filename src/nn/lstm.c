@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "activations.h"
+#include "gemm.h"
 
 void lstm_cell_forward(float *gates, const float *c_prev, float *c_next, float *tanh_c,
                        float *h_next, int H) {
@@ -62,12 +63,35 @@ int lstm_cache_build(LstmCache *cache, int max_steps, int max_batch, int I, int 
     cache->dh = p, p += B * H;
     cache->dc = p, p += B * H;
     assert((size_t)(p - memory) == lstm_cache_size(max_steps, max_batch, I, H));
+    if (nn_gemm_precision() == NN_PRECISION_BF16) {
+        const int F = max_steps * max_batch, Gi = 4 * H; /* frames, gates */
+        size_t need = nn_gemm_scratch_size(F, Gi, I); /* input projection */
+        size_t grads = nn_gemm_bf16_a_size(Gi, F) +  /* d_gates^T, then in or h */
+                       nn_gemm_bf16_b_size(F, I > H ? I : H);
+        size_t d_in = nn_gemm_scratch_size(F, I, Gi);
+        int K_step = (I + 1) / 2 * 2 + (H + 1) / 2 * 2; /* [x_t | h] */
+        size_t step = nn_gemm_bf16_a_size(max_batch, Gi > K_step ? Gi : K_step);
+        need = need > grads ? need : grads;
+        need = need > d_in ? need : d_in;
+        need = need > step ? need : step;
+        cache->scratch = malloc(need * sizeof(uint16_t));
+        cache->w_hh_packed = malloc((nn_gemm_bf16_b_size(I, Gi) + nn_gemm_bf16_b_size(H, Gi)) *
+                                    sizeof(uint16_t));
+        cache->w_hh_packed_t = malloc(nn_gemm_bf16_b_size(Gi, H) * sizeof(uint16_t));
+        if (!cache->scratch || !cache->w_hh_packed || !cache->w_hh_packed_t) {
+            lstm_cache_free(cache);
+            return -1;
+        }
+    }
     return 0;
 }
 
 void lstm_cache_free(LstmCache *cache) {
     free(cache->memory);
     free(cache->lengths);
+    free(cache->scratch);
+    free(cache->w_hh_packed);
+    free(cache->w_hh_packed_t);
     memset(cache, 0, sizeof *cache);
 }
 
@@ -105,13 +129,22 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
     else
         memset(cache->c, 0, BH * sizeof(float));
 
-    // gates (T*B, 4H) = in (T*B, I) · W_ih^T (I, 4H) + b, all steps at once
+    // gates (T*B, 4H) = in (T*B, I) · W_ih^T (I, 4H) + b, all steps at once (fp32)
     const int num_frames = T * B;
     for (int r = 0; r < num_frames; r++)
         memcpy(cache->gates + (size_t)r * G, b, (size_t)G * sizeof(float));
-    if (num_frames > 0)
+    uint16_t *a_bf16 = cache->scratch; /* bf16: [x_t | h_prev], packed each step */
+    const int K_step = (I + 1) / 2 * 2 + (H + 1) / 2 * 2;
+    if (a_bf16) {
+        // bf16: the input product is done with the recurrent one, step by step:
+        // gates_t += [x_t | h_prev] · [W_ih | W_hh]^T (one product, no pass
+        // over all T*B gates for the input alone)
+        nn_gemm_bf16_pack_b(cache->w_hh_packed, W_ih, I, 1, I, G);
+        nn_gemm_bf16_pack_b(cache->w_hh_packed + nn_gemm_bf16_b_size(I, G), W_hh, H, 1, H, G);
+    } else if (num_frames > 0 && in) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, num_frames, G, I, 1.0f, in, I,
                     W_ih, I, 1.0f, cache->gates, G);
+    }
 
     for (int t = 0; t < T; t++) {
         float *gates_t = cache->gates + (size_t)t * B * G; // (B, 4H)
@@ -122,12 +155,28 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
         float *tanh_c_t = cache->tanh_c + t * BH;          // (B, H)
         float *out_t = out ? out + t * BH : NULL;          // (B, H)
 
-        // gates_t (rows, 4H) += h_prev (rows, H) · W_hh^T (H, 4H); h_prev is
-        // zero at t = 0 without h0, so that product is skipped.
+        // gates_t (rows, 4H) += h_prev (rows, H) · W_hh^T (H, 4H) (bf16: with
+        // the input product); h_prev is zero at t = 0 without h0, so fp32
+        // skips that product.
         int rows = num_rows_active(len, B, t);
-        if (rows > 0 && (t > 0 || h0))
+        if (a_bf16 && rows > 0) {
+            const int h_zero = t == 0 && !h0;
+            const float *x_t = in ? in + (size_t)t * B * I : NULL;
+            if (x_t && !h_zero) { /* [x_t | h_prev] · [W_ih | W_hh]^T */
+                nn_gemm_bf16_pack_a_concat(a_bf16, x_t, I, I, h_prev, H, H, rows);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, K_step);
+            } else if (x_t) { /* h_prev = 0: x_t · W_ih^T, the first rows of the packing */
+                nn_gemm_bf16_pack_a(a_bf16, x_t, I, 0, rows, I);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, I);
+            } else if (!h_zero) { /* zero input: h_prev · W_hh^T, the last rows */
+                nn_gemm_bf16_pack_a(a_bf16, h_prev, H, 0, rows, H);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed + nn_gemm_bf16_b_size(I, G),
+                             rows, G, H);
+            }
+        } else if (!a_bf16 && rows > 0 && (t > 0 || h0)) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, G, H, 1.0f, h_prev, H,
                         W_hh, H, 1.0f, gates_t, G);
+        }
 
         for (int s = 0; s < B; s++) {
             float *gi = gates_t + (size_t)s * G;
@@ -155,6 +204,30 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
         memcpy(c_final, cache->c + T * BH, BH * sizeof(float));
 }
 
+/* One sequence's step backward: from dh (H, the gradient of h after the
+ * step, output gradient included) and dc (H, of c after it), writes the
+ * gradient of the gate pre-activations d_gates (4H) and replaces dc with the
+ * gradient of c before the step, dh with zero (refilled by the recurrent
+ * product).  restrict: the arrays never overlap, which lets the compiler
+ * vectorise the loop (with eight pointers it would not check overlap). */
+static void cell_backward(float *restrict d_gates, float *restrict dh, float *restrict dc,
+                          const float *restrict gates, const float *restrict c_prev,
+                          const float *restrict tanh_c, int H) {
+    const float *gi = gates, *gf = gates + H, *gg = gates + 2 * H, *go = gates + 3 * H;
+    float *dgi = d_gates, *dgf = d_gates + H, *dgg = d_gates + 2 * H, *dgo = d_gates + 3 * H;
+    for (int j = 0; j < H; j++) {
+        float dh_j = dh[j];
+        float i = gi[j], f = gf[j], g = gg[j], o = go[j], tc = tanh_c[j];
+        float dc_j = dc[j] + dh_j * o * (1.0f - tc * tc);
+        dgi[j] = dc_j * g * i * (1.0f - i);
+        dgf[j] = dc_j * c_prev[j] * f * (1.0f - f);
+        dgg[j] = dc_j * i * (1.0f - g * g);
+        dgo[j] = dh_j * tc * o * (1.0f - o);
+        dc[j] = dc_j * f;
+        dh[j] = 0.0f;
+    }
+}
+
 void lstm_backward(float *d_in, float *d_h0, float *d_c0,
                    float *dW_ih, float *dW_hh, float *db,
                    const float *d_out, const float *d_h_final, const float *d_c_final,
@@ -173,6 +246,9 @@ void lstm_backward(float *d_in, float *d_h0, float *d_c0,
         memcpy(dc, d_c_final, BH * sizeof(float));
     else
         memset(dc, 0, BH * sizeof(float));
+    uint16_t *a_bf16 = cache->scratch; /* bf16: d_gates_t, packed each step */
+    if (a_bf16)
+        nn_gemm_bf16_pack_b(cache->w_hh_packed_t, W_hh, H, 0, G, H);
 
     for (int t = T - 1; t >= 0; t--) {
         const float *gates_t = cache->gates + (size_t)t * B * G; // (B, 4H)
@@ -182,50 +258,59 @@ void lstm_backward(float *d_in, float *d_h0, float *d_c0,
         const float *d_out_t = d_out ? d_out + t * BH : NULL;    // (B, H)
 
         for (int s = 0; s < B; s++) {
-            float *dgi = d_gates_t + (size_t)s * G, *dgf = dgi + H, *dgg = dgi + 2 * H,
-                  *dgo = dgi + 3 * H;
+            float *dgi = d_gates_t + (size_t)s * G;
             if (t >= len[s]) {
                 // Padding: h and c were copied through, so dh, dc pass as is.
                 memset(dgi, 0, (size_t)G * sizeof(float));
                 continue;
             }
-            const float *gi = gates_t + (size_t)s * G, *gf = gi + H, *gg = gi + 2 * H,
-                        *go = gi + 3 * H;
-            const float *cp = c_prev + (size_t)s * H, *tc = tanh_c_t + (size_t)s * H;
             const float *dout = d_out_t ? d_out_t + (size_t)s * H : NULL;
             float *dhs = dh + (size_t)s * H, *dcs = dc + (size_t)s * H;
-            for (int j = 0; j < H; j++) {
-                float dh_j = dhs[j] + (dout ? dout[j] : 0.0f);
-                float i = gi[j], f = gf[j], g = gg[j], o = go[j];
-                float dc_j = dcs[j] + dh_j * o * (1.0f - tc[j] * tc[j]);
-                dgi[j] = dc_j * g * i * (1.0f - i);
-                dgf[j] = dc_j * cp[j] * f * (1.0f - f);
-                dgg[j] = dc_j * i * (1.0f - g * g);
-                dgo[j] = dh_j * tc[j] * o * (1.0f - o);
-                dcs[j] = dc_j * f;
-                dhs[j] = 0.0f; // refilled from d_gates below
-            }
+            if (dout)
+                for (int j = 0; j < H; j++)
+                    dhs[j] += dout[j];
+            cell_backward(dgi, dhs, dcs, gates_t + (size_t)s * G, c_prev + (size_t)s * H,
+                          tanh_c_t + (size_t)s * H, H);
         }
         // dh (rows, H) += d_gates_t (rows, 4H) · W_hh (4H, H); rows past the
         // last valid sequence have zero d_gates and keep their dh.
         int rows = num_rows_active(len, B, t);
-        if (rows > 0 && (t > 0 || d_h0))
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, H, G, 1.0f,
-                        d_gates_t, G, W_hh, H, 1.0f, dh, H);
+        if (rows > 0 && (t > 0 || d_h0)) {
+            if (a_bf16) {
+                nn_gemm_bf16_pack_a(a_bf16, d_gates_t, G, 0, rows, G);
+                nn_gemm_bf16(dh, H, a_bf16, 0, cache->w_hh_packed_t, rows, H, G);
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, H, G, 1.0f,
+                            d_gates_t, G, W_hh, H, 1.0f, dh, H);
+            }
+        }
     }
 
     const int num_frames = T * B;
     if (num_frames > 0) {
-        // dW_ih (4H, I) += d_gates^T (4H, T*B) · in (T*B, I)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, I, num_frames, 1.0f,
-                    cache->d_gates, G, in, I, 1.0f, dW_ih, I);
-        // dW_hh (4H, H) += d_gates^T (4H, T*B) · h[0 .. T-1] (T*B, H)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, num_frames, 1.0f,
-                    cache->d_gates, G, cache->h, H, 1.0f, dW_hh, H);
+        if (a_bf16) {
+            // d_gates^T (4H, T*B) packed once for both weight gradients
+            uint16_t *b_bf16 = a_bf16 + nn_gemm_bf16_a_size(G, num_frames);
+            nn_gemm_bf16_pack_a(a_bf16, cache->d_gates, G, 1, G, num_frames);
+            if (in) {
+                nn_gemm_bf16_pack_b(b_bf16, in, I, 0, num_frames, I);
+                nn_gemm_bf16(dW_ih, I, a_bf16, 1, b_bf16, G, I, num_frames);
+            }
+            nn_gemm_bf16_pack_b(b_bf16, cache->h, H, 0, num_frames, H);
+            nn_gemm_bf16(dW_hh, H, a_bf16, 1, b_bf16, G, H, num_frames);
+        } else {
+            // dW_ih (4H, I) += d_gates^T (4H, T*B) · in (T*B, I)
+            if (in)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, I, num_frames, 1.0f,
+                            cache->d_gates, G, in, I, 1.0f, dW_ih, I);
+            // dW_hh (4H, H) += d_gates^T (4H, T*B) · h[0 .. T-1] (T*B, H)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, num_frames, 1.0f,
+                        cache->d_gates, G, cache->h, H, 1.0f, dW_hh, H);
+        }
         // d_in (T*B, I) += d_gates (T*B, 4H) · W_ih (4H, I)
         if (d_in)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, num_frames, I, G, 1.0f,
-                        cache->d_gates, G, W_ih, I, 1.0f, d_in, I);
+            nn_gemm(0, 0, num_frames, I, G, cache->d_gates, G, W_ih, I, 1.0f, d_in, I,
+                    cache->scratch);
         // db (4H) += column sums of d_gates
         for (int r = 0; r < num_frames; r++) {
             const float *row = cache->d_gates + (size_t)r * G;

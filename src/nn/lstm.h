@@ -10,8 +10,11 @@
  * are left unchanged and its output is zero, so the final state of a
  * sequence is its state after its last valid step, whatever the padding.
  *
- * Speed: the input projection of all T * B frames is one sgemm, the
- * recurrent projection one sgemm per step, the rest simple elementwise loops.
+ * Speed: the input projection of all T * B frames is one product, the
+ * recurrent projection one product per step, the rest simple elementwise
+ * loops.  Products go through nn_gemm (gemm.h): OpenBLAS sgemm in fp32, or
+ * the bf16 kernel in bf16 precision, where the weights are packed once per
+ * call and each step's input and recurrent products are one product.
  * Everything backward needs lives in an LstmCache built once (lstm_cache_build)
  * for the largest T and B it will see; forward and backward allocate nothing.
  *
@@ -37,6 +40,10 @@ typedef struct {
     float *dh;      /* (B, H) backward: gradient of the running h */
     float *dc;      /* (B, H) backward: gradient of the running c */
     float *memory;  /* the one allocation behind all float arrays above */
+    /* bf16 precision only (nn_gemm_precision; NULL in fp32): packed operands */
+    uint16_t *w_hh_packed;  /* [W_ih | W_hh]^T (I + H, 4H): forward's step product */
+    uint16_t *w_hh_packed_t; /* W_hh (4H, H) for backward's dh */
+    uint16_t *scratch;      /* operands of the other products (nn_gemm scratch) */
 } LstmCache;
 
 /* Number of floats an LstmCache for (max_steps, max_batch, I, H) allocates;
@@ -44,13 +51,16 @@ typedef struct {
 size_t lstm_cache_size(int max_steps, int max_batch, int input_size, int hidden_size);
 
 /* Allocates a cache for sequences of up to max_steps steps in batches of up
- * to max_batch.  Returns 0, or -1 if out of memory or a size is not positive
+ * to max_batch, with the bf16 buffers when the precision in effect at this
+ * call is bf16 (forward and backward then multiply in bf16).  Returns 0, or -1 if out of memory or a size is not positive
  * (the cache is then empty and safe to free).  Release with lstm_cache_free. */
 int lstm_cache_build(LstmCache *cache, int max_steps, int max_batch, int input_size,
                      int hidden_size);
 void lstm_cache_free(LstmCache *cache);
 
-/* Runs the layer over in (T, B, I), T <= max_steps, B <= max_batch.
+/* Runs the layer over in (T, B, I), T <= max_steps, B <= max_batch; in
+ * NULL means all-zero input (a decoder fed nothing), whose product is
+ * skipped.
  * lengths (B): 0 <= lengths[b] <= T, or NULL for all T.  h0, c0 (B, H): the
  * initial state, NULL for zeros.  Writes out (T, B, H) (zero at padded steps;
  * may be NULL), and the final state h_final, c_final (B, H) (each may be
@@ -65,7 +75,8 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
  * ADDS into: d_in (T, B, I), d_h0, d_c0 (B, H) (each skipped when NULL),
  * dW_ih (4H, I), dW_hh (4H, H), db (4H).  d_out at padded steps is ignored
  * (those outputs are constant zero).  The cache's forward data are kept, so
- * backward may be called again with other upstream gradients. */
+ * backward may be called again with other upstream gradients.  `in` NULL
+ * (as forward's: all zero) leaves dW_ih unchanged, its gradient being zero. */
 void lstm_backward(float *d_in, float *d_h0, float *d_c0,
                    float *dW_ih, float *dW_hh, float *db,
                    const float *d_out, const float *d_h_final, const float *d_c_final,

@@ -10,7 +10,13 @@
  * max(|analytic|, |numeric|) passes a correct layer, while a wrong term (a
  * dropped factor, a missed mask, a gradient not carried through a padded
  * step, a missing bias or input term) fails it: each was tried on a mutated
- * copy of the layer while writing these tests. */
+ * copy of the layer while writing these tests.
+ *
+ * These checks run the fp32 products (main sets the precision): finite
+ * differences of a float forward cannot resolve bf16 rounding.  The bf16
+ * path is checked against the fp32 one instead (test_lstm_bf16_matches_fp32),
+ * when the CPU has AVX512-BF16. */
+#include "gemm.h"
 #include "linear.h"
 #include "loss.h"
 #include "lstm.h"
@@ -282,6 +288,128 @@ START_TEST(test_lstm_backward_adds) {
 }
 END_TEST
 
+/* Relative distance |a - b| / |b| of two arrays (Euclidean norms). */
+static double rel_dist(const float *a, const float *b, size_t n) {
+    double d = 0, r = 0;
+    for (size_t k = 0; k < n; k++) {
+        d += ((double)a[k] - b[k]) * ((double)a[k] - b[k]);
+        r += (double)b[k] * b[k];
+    }
+    return sqrt(d / (r > 0 ? r : 1e-300));
+}
+
+/* The LSTM's bf16 path (products on bf16-rounded operands, the weight
+ * gradients packed as d_gates^T) gives the fp32 path's outputs and
+ * gradients within 2% (Euclidean norm of each array; bf16 rounding gives
+ * about 0.3%, a wrong or missing term tens of percent), on sizes that use
+ * every edge of the kernel: odd I, H not a multiple of 16, B not a multiple
+ * of 6, unsorted lengths with padding, initial states, every gradient. */
+/* One forward + backward with every output and gradient into r[0..6]
+ * (out, d_in, d_h0, d_c0, dW_ih, dW_hh, db) in the precision named. */
+static void lstm_run_all(float *r[7], const char *precision, const float *in,
+                         const int *lengths, const float *h0, const float *c0,
+                         const float *W_ih, const float *W_hh, const float *b,
+                         const float *d_out, const float *d_h, int T, int B, int I, int H) {
+    ck_assert_int_eq(nn_gemm_set_precision(precision), 0);
+    LstmCache cache;
+    ck_assert_int_eq(lstm_cache_build(&cache, T, B, I, H), 0);
+    ck_assert(strcmp(precision, "bf16") ? cache.scratch == NULL : cache.scratch != NULL);
+    lstm_forward(r[0], NULL, NULL, &cache, in, lengths, h0, c0, W_ih, W_hh, b, T, B);
+    lstm_backward(r[1], r[2], r[3], r[4], r[5], r[6], d_out, d_h, NULL, &cache, in, W_ih, W_hh);
+    lstm_cache_free(&cache);
+    nn_gemm_set_precision("fp32");
+}
+
+/* The LSTM's bf16 path (products on bf16-rounded operands; forward's step
+ * product fused over [x_t | h]; the weight gradients packed as d_gates^T)
+ * gives the fp32 path's outputs and gradients within 2% (Euclidean norm of
+ * each array; bf16 rounding gives about 0.3%, a wrong or missing term tens
+ * of percent), on sizes that use every edge of the kernel: odd I, H not a
+ * multiple of 16, B not a multiple of 6, unsorted lengths with padding,
+ * every gradient; with initial states, without (the first step then skips
+ * the recurrent part) and with a NULL (all-zero) input. */
+START_TEST(test_lstm_bf16_matches_fp32) {
+    if (!nn_gemm_bf16_supported()) {
+        fprintf(stderr, "test_lstm_bf16_matches_fp32: SKIPPED, this CPU has no AVX512-BF16\n");
+        return;
+    }
+    enum { T = 9, B = 7, I = 39, H = 40, G = 4 * H };
+    const int lengths[B] = {9, 3, 7, 9, 1, 5, 8};
+    uint64_t rng = 77;
+    float *in = random_array((size_t)T * B * I, 1.0f, &rng);
+    float *h0 = random_array((size_t)B * H, 0.5f, &rng), *c0 = random_array((size_t)B * H, 1.0f, &rng);
+    float *W_ih = random_array((size_t)G * I, 0.3f, &rng), *W_hh = random_array((size_t)G * H, 0.3f, &rng);
+    float *b = random_array(G, 0.3f, &rng);
+    float *d_out = random_array((size_t)T * B * H, 1.0f, &rng), *d_h = random_array((size_t)B * H, 1.0f, &rng);
+    const size_t sizes[7] = {(size_t)T * B * H, (size_t)T * B * I, (size_t)B * H, (size_t)B * H,
+                             (size_t)G * I, (size_t)G * H, G};
+    static const char *const names[7] = {"out", "d_in", "d_h0", "d_c0", "dW_ih", "dW_hh", "db"};
+    for (int variant = 0; variant < 3; variant++) {
+        const float *x = variant == 2 ? NULL : in;
+        const float *h_init = variant == 1 ? NULL : h0;
+        float *r[2][7];
+        for (int p = 0; p < 2; p++) {
+            for (int k = 0; k < 7; k++)
+                r[p][k] = zero_array(sizes[k]);
+            lstm_run_all(r[p], p ? "bf16" : "fp32", x, lengths, h_init, c0, W_ih, W_hh, b, d_out,
+                         d_h, T, B, I, H);
+        }
+        for (int k = 0; k < 7; k++) {
+            if (x == NULL && k == 4) { /* zero input: dW_ih untouched in both */
+                for (size_t j = 0; j < sizes[k]; j++)
+                    ck_assert(r[0][k][j] == 0.0f && r[1][k][j] == 0.0f);
+                continue;
+            }
+            double e = rel_dist(r[1][k], r[0][k], sizes[k]);
+            if (getenv("S2S_TEST_VERBOSE"))
+                fprintf(stderr, "variant %d: bf16 vs fp32 %-6s relative distance %.2e\n", variant,
+                        names[k], e);
+            ck_assert_msg(e < 0.02, "variant %d: bf16 %s is %.3g away from fp32 (relative)",
+                          variant, names[k], e);
+        }
+        for (int p = 0; p < 2; p++)
+            for (int k = 0; k < 7; k++)
+                free(r[p][k]);
+    }
+    free(in), free(h0), free(c0), free(W_ih), free(W_hh), free(b), free(d_out), free(d_h);
+}
+END_TEST
+
+/* A NULL input is an all-zero one: the same outputs and gradients as
+ * zeros passed explicitly (in fp32, and in bf16 when the CPU has it). */
+START_TEST(test_lstm_null_input_is_zero) {
+    enum { T = 6, B = 5, I = 7, H = 9, G = 4 * H };
+    const int lengths[B] = {6, 2, 5, 6, 1};
+    uint64_t rng = 78;
+    float *zeros = zero_array((size_t)T * B * I);
+    float *h0 = random_array((size_t)B * H, 0.5f, &rng), *c0 = random_array((size_t)B * H, 1.0f, &rng);
+    float *W_ih = random_array((size_t)G * I, 0.3f, &rng), *W_hh = random_array((size_t)G * H, 0.3f, &rng);
+    float *b = random_array(G, 0.3f, &rng);
+    float *d_out = random_array((size_t)T * B * H, 1.0f, &rng);
+    const size_t sizes[7] = {(size_t)T * B * H, (size_t)T * B * I, (size_t)B * H, (size_t)B * H,
+                             (size_t)G * I, (size_t)G * H, G};
+    for (int p = 0; p < (nn_gemm_bf16_supported() ? 2 : 1); p++)
+        for (int with_h0 = 0; with_h0 < 2; with_h0++) {
+            float *r[2][7];
+            for (int z = 0; z < 2; z++) {
+                for (int k = 0; k < 7; k++)
+                    r[z][k] = zero_array(sizes[k]);
+                lstm_run_all(r[z], p ? "bf16" : "fp32", z ? NULL : zeros, lengths,
+                             with_h0 ? h0 : NULL, c0, W_ih, W_hh, b, d_out, NULL, T, B, I, H);
+            }
+            for (int k = 0; k < 7; k++)
+                for (size_t j = 0; j < sizes[k]; j++)
+                    ck_assert_msg(fabsf(r[0][k][j] - r[1][k][j]) <= 1e-6f,
+                                  "precision %d h0 %d array %d [%zu]: %g with zeros, %g with NULL",
+                                  p, with_h0, k, j, r[0][k][j], r[1][k][j]);
+            for (int z = 0; z < 2; z++)
+                for (int k = 0; k < 7; k++)
+                    free(r[z][k]);
+        }
+    free(zeros), free(h0), free(c0), free(W_ih), free(W_hh), free(b), free(d_out);
+}
+END_TEST
+
 /* ---- masked MSE ------------------------------------------------------ */
 
 typedef struct {
@@ -342,10 +470,15 @@ static Suite *nn_grad_suite(void) {
     tcase_add_test(tc, test_lstm_gradients_final_h_only);
     tcase_add_test(tc, test_lstm_gradients_final_c_only);
     tcase_add_test(tc, test_lstm_backward_adds);
+    tcase_add_test(tc, test_lstm_bf16_matches_fp32);
+    tcase_add_test(tc, test_lstm_null_input_is_zero);
     tcase_add_test(tc, test_mse_gradients);
     tcase_add_test(tc, test_mse_ignores_padding);
     suite_add_tcase(suite, tc);
     return suite;
 }
 
-int main(void) { return test_run_suite(nn_grad_suite()); }
+int main(void) {
+    nn_gemm_set_precision("fp32"); /* see the top of this file */
+    return test_run_suite(nn_grad_suite());
+}
