@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* OpenBLAS's own; declared here in case cblas.h is another vendor's. */
+void openblas_set_num_threads(int num_threads);
+
 static const char *const help =
     "usage: s2s transcribe [OPTIONS] AUDIO...\n"
     "\n"
@@ -100,6 +103,9 @@ int cmd_transcribe(int argc, char **argv) {
     }
     if (optind >= argc)
         return cli_usage_error("transcribe", "no audio file given");
+    // One sequence at a time: products too small for BLAS threads to pay,
+    // which would only spin beside the one doing the work.
+    openblas_set_num_threads(1);
     char err[CLI_ERR_LEN];
     autoencoder *m = autoencoder_load(model_path, err, sizeof err);
     if (!m) {
