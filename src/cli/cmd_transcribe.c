@@ -1,6 +1,7 @@
 /* s2s transcribe: what was said in each audio file, with the model's CTC
  * head; text lines, or JSON lines with each word's start and end. */
 #include "cli.h"
+#include "gemm.h"
 #include "transcriber.h"
 
 #include <getopt.h>
@@ -106,6 +107,11 @@ int cmd_transcribe(int argc, char **argv) {
     // One sequence at a time: products too small for BLAS threads to pay,
     // which would only spin beside the one doing the work.
     openblas_set_num_threads(1);
+    // And in fp32 unless S2S_PRECISION says otherwise: with one sequence a
+    // product is a matrix times a vector, where the bf16 kernel does not
+    // pay (measured, one thread: 327x real time in fp32, 235x in bf16).
+    if (!getenv("S2S_PRECISION"))
+        nn_gemm_set_precision("fp32");
     char err[CLI_ERR_LEN];
     autoencoder *m = autoencoder_load(model_path, err, sizeof err);
     if (!m) {
