@@ -276,130 +276,6 @@ static float run_batch(autoencoder *m, worker *workers, int num_threads, const t
     return (float)loss;
 }
 
-/* Segment ids grouped by word, and for each segment how many segments of its
- * word by another speaker are in the allowed set. */
-typedef struct {
-    long *by_word;    /* (num_segs) segment ids sorted by word */
-    long *word_start; /* (num_words + 1) */
-} word_groups;
-
-static int build_word_groups(const trainer_data *d, word_groups *g) {
-    int W = d->words.num;
-    g->by_word = malloc(sizeof(long) * (d->num_segs ? d->num_segs : 1));
-    g->word_start = calloc(W + 2, sizeof(long));
-    if (!g->by_word || !g->word_start)
-        return -1;
-    for (long i = 0; i < d->num_segs; i++)
-        if (d->segs[i].word >= 0)
-            g->word_start[d->segs[i].word + 1]++;
-    for (int w = 0; w < W; w++)
-        g->word_start[w + 1] += g->word_start[w];
-    long *fill = calloc(W + 1, sizeof(long));
-    if (!fill)
-        return -1;
-    for (long i = 0; i < d->num_segs; i++)
-        if (d->segs[i].word >= 0) {
-            int w = d->segs[i].word;
-            g->by_word[g->word_start[w] + fill[w]++] = i;
-        }
-    free(fill);
-    return 0;
-}
-
-/* A random partner of segment i (same word, other speaker, allowed[j] set),
- * or -1 when there is none. */
-static long pick_partner(const trainer_data *d, const word_groups *g, const unsigned char *allowed,
-                         long i, uint64_t *rng) {
-    int w = d->segs[i].word;
-    if (w < 0)
-        return -1;
-    long count = 0;
-    for (long k = g->word_start[w]; k < g->word_start[w + 1]; k++) {
-        long j = g->by_word[k];
-        count += allowed[j] && d->segs[j].speaker != d->segs[i].speaker;
-    }
-    if (count == 0)
-        return -1;
-    long pick = rand_below(rng, count);
-    for (long k = g->word_start[w]; k < g->word_start[w + 1]; k++) {
-        long j = g->by_word[k];
-        if (allowed[j] && d->segs[j].speaker != d->segs[i].speaker && pick-- == 0)
-            return j;
-    }
-    return -1;
-}
-
-typedef struct {
-    long id;
-    int length;
-    int rebuild;
-    long rank;
-} sort_item;
-
-static int compare_items(const void *a, const void *b) {
-    const sort_item *x = a, *y = b;
-    if (x->rebuild != y->rebuild)
-        return x->rebuild > y->rebuild ? -1 : 1;
-    if (x->length != y->length)
-        return x->length < y->length ? -1 : 1;
-    return (x->rank > y->rank) - (x->rank < y->rank);
-}
-
-/* Cuts sorted items into batches of one kind: up to B segments the decoder
- * rebuilds, up to utt_batch utterances.  Writes chunk_start (num + 1);
- * returns the number of batches. */
-static long cut_batches(const sort_item *sorted, long n, int B, int utt_batch, long *chunk_start) {
-    long nb = 0;
-    for (long i = 0, j; i < n; i = j) {
-        long size = sorted[i].rebuild ? B : utt_batch;
-        for (j = i; j < n && j - i < size && sorted[j].rebuild == sorted[i].rebuild; j++)
-            ;
-        chunk_start[nb++] = i;
-    }
-    chunk_start[nb] = n;
-    return nb;
-}
-
-/* This epoch's order: items shuffled, sorted by kind and length (ties in
- * shuffled order), cut into batches (cut_batches), batches shuffled.  Writes
- * order (n) and batch_start (num_batches + 1); returns num_batches, -1 when
- * out of memory. */
-static long epoch_order(const trainer_data *d, const long *items, long n, int B, int utt_batch,
-                        uint64_t seed, int epoch, sort_item *scratch, long *order,
-                        long *batch_start, long *batch_perm) {
-    uint64_t rng = seed * 0x9E3779B97F4A7C15ull + (uint64_t)epoch * 7919 + 1;
-    for (long i = 0; i < n; i++)
-        scratch[i] = (sort_item){items[i], d->segs[items[i]].length, d->segs[items[i]].rebuild, 0};
-    for (long i = n - 1; i > 0; i--) {
-        long j = rand_below(&rng, i + 1);
-        sort_item t = scratch[i];
-        scratch[i] = scratch[j], scratch[j] = t;
-    }
-    for (long i = 0; i < n; i++)
-        scratch[i].rank = i;
-    qsort(scratch, n, sizeof *scratch, compare_items);
-    long *chunk_start = malloc(sizeof(long) * (n + 2));
-    if (!chunk_start)
-        return -1;
-    long nb = cut_batches(scratch, n, B, utt_batch, chunk_start);
-    for (long b = 0; b < nb; b++)
-        batch_perm[b] = b;
-    for (long b = nb - 1; b > 0; b--) {
-        long j = rand_below(&rng, b + 1);
-        long t = batch_perm[b];
-        batch_perm[b] = batch_perm[j], batch_perm[j] = t;
-    }
-    long pos = 0;
-    for (long b = 0; b < nb; b++) {
-        batch_start[b] = pos;
-        for (long k = chunk_start[batch_perm[b]]; k < chunk_start[batch_perm[b] + 1]; k++)
-            order[pos++] = scratch[k].id;
-    }
-    batch_start[nb] = pos;
-    free(chunk_start);
-    return nb;
-}
-
 static int write_checkpoint(autoencoder *m, const trainer_options *opts, const AdamState *adam,
                             int epochs_done, long step, uint64_t seed, int with_adam, char *err,
                             int err_len) {
@@ -566,11 +442,11 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     long *val_partner = malloc(sizeof(long) * N), *order = malloc(sizeof(long) * N);
     long *partners = malloc(sizeof(long) * (B > 0 ? B : 1));
     long *batch_start = malloc(sizeof(long) * (N + 2)), *batch_perm = malloc(sizeof(long) * (N + 1));
-    sort_item *scratch = malloc(sizeof(sort_item) * N);
+    trainer_sort_item *scratch = malloc(sizeof(trainer_sort_item) * N);
     unsigned char *is_train = calloc(N, 1), *all = malloc(N);
     worker workers[TRAINER_MAX_THREADS];
     int num_workers = 0;
-    word_groups groups = {0};
+    trainer_word_groups groups = {0};
     if (!items || !val || !val_partner || !order || !partners || !batch_start || !batch_perm ||
         !scratch || !is_train || !all) {
         snprintf(err, err_len, "out of memory");
@@ -598,7 +474,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
             snprintf(err, err_len, "--variant correspond needs word times (--words)");
             goto cleanup;
         }
-        if (build_word_groups(d, &groups) != 0) {
+        if (trainer_word_groups_build(d, &groups) != 0) {
             snprintf(err, err_len, "out of memory");
             goto cleanup;
         }
@@ -622,10 +498,10 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                 continue;
             int needs_partner = correspond && kind && !opts->head_only;
             if (is_train[i]) {
-                if (!needs_partner || pick_partner(d, &groups, is_train, i, &rng) >= 0)
+                if (!needs_partner || trainer_pick_partner(d, &groups, is_train, i, &rng) >= 0)
                     items[num_items++] = i;
             } else {
-                long pt = needs_partner ? pick_partner(d, &groups, all, i, &rng) : i;
+                long pt = needs_partner ? trainer_pick_partner(d, &groups, all, i, &rng) : i;
                 if (pt >= 0)
                     val[nv] = i, val_partner[nv++] = pt;
             }
@@ -671,7 +547,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     float val_loss = NAN;
     long total_steps_left_frames = frames_per_epoch * (opts->epochs - start_epoch);
     for (int epoch = start_epoch; epoch < opts->epochs; epoch++) {
-        long nb = epoch_order(d, items, num_items, B, utt_batch, opts->seed, epoch, scratch,
+        long nb = trainer_epoch_order(d, items, num_items, B, utt_batch, opts->seed, epoch, scratch,
                               order, batch_start, batch_perm);
         if (nb < 0) {
             snprintf(err, err_len, "out of memory");
@@ -696,7 +572,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                 uint64_t prng = step_seed ^ 0xC0FFEEull;
                 for (int b = 0; b < n; b++)
                     partners[b] = d->segs[bi[b]].rebuild
-                                      ? pick_partner(d, &groups, is_train, bi[b], &prng)
+                                      ? trainer_pick_partner(d, &groups, is_train, bi[b], &prng)
                                       : bi[b];
             }
             float loss = run_batch(m, workers, nt, d, bi, correspond ? partners : NULL, n,

@@ -81,6 +81,39 @@ int trainer_load_transcripts(trainer_data *d, const trainer_options *opts,
 /* The id of word (added when new), or -1 when out of memory. */
 int trainer_intern_word(trainer_data *d, const char *word);
 
+/* Segment ids grouped by word (trainer_batches.c). */
+typedef struct {
+    long *by_word;    /* (num_segs) segment ids sorted by word */
+    long *word_start; /* (num_words + 1) where each word's ids start */
+} trainer_word_groups;
+
+/* Fills g (malloc'ed arrays, the caller frees both) from d's word ids;
+ * 0, or -1 when out of memory. */
+int trainer_word_groups_build(const trainer_data *d, trainer_word_groups *g);
+
+/* A random partner of segment i for the correspondence variant: a segment
+ * of the same word by another speaker with allowed[j] set, or -1. */
+long trainer_pick_partner(const trainer_data *d, const trainer_word_groups *g,
+                          const unsigned char *allowed, long i, uint64_t *rng);
+
+/* A segment as the epoch's sort sees it. */
+typedef struct {
+    long id;
+    int length;
+    int rebuild;
+    long rank;
+} trainer_sort_item;
+
+/* This epoch's order of the n items: shuffled, sorted by kind (rebuilt
+ * first) and length, cut into batches of one kind (up to B rebuilt
+ * segments, up to utt_batch CTC-only utterances), batches shuffled.
+ * Writes order (n) and batch_start (batches + 1, room for n + 2); scratch
+ * (n) and batch_perm (n + 1) are the caller's.  Returns the number of
+ * batches, -1 when out of memory. */
+long trainer_epoch_order(const trainer_data *d, const long *items, long n, int B, int utt_batch,
+                         uint64_t seed, int epoch, trainer_sort_item *scratch, long *order,
+                         long *batch_start, long *batch_perm);
+
 /* Mean and standard deviation of every dimension over all pooled frames. */
 void trainer_compute_stats(const trainer_data *d, feature_stats *st);
 
