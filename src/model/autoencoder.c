@@ -296,6 +296,11 @@ struct encoder_state {
      * a step's input and recurrent products are then one product */
     uint16_t *w_bf16[AE_MAX_LAYERS];
     uint16_t *a_bf16;
+    /* CTC head (autoencoder_frame_log_probs), made on first use and grown
+     * to the longest sequence seen, so a recording's regions reuse it */
+    float *head_in;              /* (head_frames, H) the top layer's outputs */
+    ctc_head_work *head_work;
+    int head_frames;
 };
 
 encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_frames) {
@@ -348,6 +353,8 @@ void encoder_state_free(encoder_state *s) {
     for (int l = 0; l < AE_MAX_LAYERS; l++)
         free(s->w_bf16[l]);
     free(s->a_bf16);
+    free(s->head_in);
+    ctc_head_work_free(s->head_work);
     free(s->memory);
     free(s);
 }
@@ -479,12 +486,22 @@ int autoencoder_frame_log_probs(const autoencoder *m, encoder_state *s, const fl
                                 int num_frames, float *log_probs) {
     if (num_frames < 1 || num_frames > s->max_frames || m->head.classes == 0)
         return -1;
-    float *top = malloc(sizeof(float) * num_frames * m->cfg.hidden_size);
-    int rc = top ? encode_pass(m, s, frames, &num_frames, num_frames, 1, NULL, 0, NULL, top) : -1;
-    if (rc == 0)
-        rc = ctc_head_log_probs(&m->head, &m->params, top, num_frames, log_probs);
-    free(top);
-    return rc;
+    if (num_frames > s->head_frames) {
+        free(s->head_in);
+        ctc_head_work_free(s->head_work);
+        s->head_in = malloc(sizeof(float) * num_frames * m->cfg.hidden_size);
+        s->head_work = ctc_head_work_new(&m->head, num_frames, 1);
+        s->head_frames = s->head_in && s->head_work ? num_frames : 0;
+        if (!s->head_frames)
+            return -1;
+    }
+    if (encode_pass(m, s, frames, &num_frames, num_frames, 1, NULL, 0, NULL, s->head_in) != 0)
+        return -1;
+    memcpy(log_probs,
+           ctc_head_forward(&m->head, &m->params, s->head_work, s->head_in, &num_frames,
+                            num_frames, 1),
+           sizeof(float) * num_frames * m->head.classes);
+    return 0;
 }
 
 int autoencoder_encode(const autoencoder *m, encoder_state *s, const float *frames,

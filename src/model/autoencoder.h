@@ -153,8 +153,10 @@ int autoencoder_ctc_classes(const autoencoder *m);
 
 /* The CTC head's log-probabilities (num_frames, C) of one sequence of
  * (num_frames, D) normalised frames, the encoder starting from a zero state.
- * Returns 0, or -1 when the model has no head or num_frames is not in
- * 1..max_frames of the state. */
+ * The state keeps the head's scratch, grown to the longest sequence asked
+ * for, so one state serves a recording's regions without reallocating.
+ * Returns 0, or -1 when the model has no head, num_frames is not in
+ * 1..max_frames of the state, or memory ran out. */
 int autoencoder_frame_log_probs(const autoencoder *m, encoder_state *s, const float *frames,
                                 int num_frames, float *log_probs);
 

@@ -97,9 +97,9 @@ const float *ctc_head_forward(const ctc_head *h, const NnParams *p, ctc_head_wor
     return w->log_probs;
 }
 
-float ctc_head_loss(const ctc_head *h, const NnParams *p, ctc_head_work *w, const int *lengths, const int *labels, const int *offsets,
-                    const int *label_lengths, float weight, float *grads, float *d_x,
-                    int *num_finite, int *num_infinite) {
+float ctc_head_loss(const ctc_head *h, const NnParams *p, ctc_head_work *w, const int *lengths,
+                    const int *labels, const int *offsets, const int *label_lengths,
+                    float weight, float *grads, float *d_x, int *num_finite, int *num_infinite) {
     const int I = h->input_size, Hc = h->hidden, C = h->classes, T = w->T, B = w->B;
     const size_t rows = (size_t)T * B;
     int num_labelled = 0;
@@ -147,14 +147,4 @@ float ctc_head_loss(const ctc_head *h, const NnParams *p, ctc_head_work *w, cons
         }
     }
     return num_labelled ? (float)(sum / num_labelled) : 0.0f;
-}
-
-int ctc_head_log_probs(const ctc_head *h, const NnParams *p, const float *x, int T,
-                       float *log_probs) {
-    ctc_head_work *w = ctc_head_work_new(h, T, 1);
-    if (!w)
-        return -1;
-    memcpy(log_probs, ctc_head_forward(h, p, w, x, &T, T, 1), sizeof(float) * T * h->classes);
-    ctc_head_work_free(w);
-    return 0;
 }

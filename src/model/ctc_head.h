@@ -48,13 +48,8 @@ const float *ctc_head_forward(const ctc_head *h, const NnParams *p, ctc_head_wor
  * With grads not NULL, adds weight * the gradient into grads (the
  * parameter set's layout) and into d_x (T, B, I), which must be zeroed or
  * hold other gradients to add to. */
-float ctc_head_loss(const ctc_head *h, const NnParams *p, ctc_head_work *w, const int *lengths, const int *labels, const int *offsets,
-                    const int *label_lengths, float weight, float *grads, float *d_x,
-                    int *num_finite, int *num_infinite);
-
-/* Inference on one sequence: log_probs (T, C) of x (T, I).  Returns 0, or
- * -1 when out of memory. */
-int ctc_head_log_probs(const ctc_head *h, const NnParams *p, const float *x, int T,
-                       float *log_probs);
+float ctc_head_loss(const ctc_head *h, const NnParams *p, ctc_head_work *w, const int *lengths,
+                    const int *labels, const int *offsets, const int *label_lengths,
+                    float weight, float *grads, float *d_x, int *num_finite, int *num_infinite);
 
 #endif
