@@ -78,6 +78,16 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt, char *err,
     return 0;
 }
 
+/* Runs a write statement to completion and finalizes it (*stmt = NULL):
+ * 0, or -1 with err naming `what` and SQLite's reason. */
+static int step_done(sqlite3 *db, sqlite3_stmt **stmt, const char *what, char *err, int err_len) {
+    int rc = sqlite3_step(*stmt);
+    int status = rc == SQLITE_DONE ? 0 : index_fail_sqlite(db, rc, what, err, err_len);
+    sqlite3_finalize(*stmt); /* after the message is taken: it may reset it */
+    *stmt = NULL;
+    return status;
+}
+
 /* Runs a one-integer query (a PRAGMA or a count) into *value. */
 static int query_int64(sqlite3 *db, const char *sql, int64_t *value, char *err, int err_len) {
     sqlite3_stmt *stmt = NULL;
@@ -608,13 +618,7 @@ static int upsert_recording(sqlite3 *db, const index_recording *rec, int64_t mod
     if (rec->transcript) sqlite3_bind_text(stmt, 5, rec->transcript, -1, SQLITE_STATIC);
     if (rec->content_hash && *rec->content_hash)
         sqlite3_bind_text(stmt, 6, rec->content_hash, -1, SQLITE_STATIC);
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE) {
-        index_fail_sqlite(db, rc, "storing a recording", err, err_len);
-        goto cleanup;
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
+    if (step_done(db, &stmt, "storing a recording", err, err_len)) goto cleanup;
     *recording_id = keep_row ? old_id : sqlite3_last_insert_rowid(db);
 
     if (keep_row) {
@@ -643,7 +647,7 @@ int index_put_recording(index_db *idx, const index_recording *rec, int64_t model
     void *blob = NULL;
     float *scales = NULL;
     size_t blob_bytes = 0;
-    int status = -1, rc;
+    int status = -1;
     int64_t recording_id = 0, dim = 0;
     int format = idx->vector_format;
 
@@ -683,26 +687,14 @@ int index_put_recording(index_db *idx, const index_recording *rec, int64_t model
                       (int)(sizeof(float) * 2 * (size_t)num_segments), SQLITE_STATIC);
     sqlite3_bind_blob64(stmt, 6, blob, blob_bytes, SQLITE_STATIC);
     if (scales) sqlite3_bind_blob64(stmt, 7, scales, sizeof(float) * (size_t)num_segments, SQLITE_STATIC);
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE) {
-        index_fail_sqlite(db, rc, rec->path, err, err_len);
-        goto cleanup;
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
+    if (step_done(db, &stmt, rec->path, err, err_len)) goto cleanup;
     if (rec->posteriors && idx->has_posteriors) {
         if (prepare(db, "INSERT OR REPLACE INTO posteriors (recording_id, data) VALUES (?1, ?2)",
                     &stmt, err, err_len))
             goto cleanup;
         sqlite3_bind_int64(stmt, 1, recording_id);
         sqlite3_bind_blob64(stmt, 2, rec->posteriors, rec->posteriors_bytes, SQLITE_STATIC);
-        rc = sqlite3_step(stmt);
-        if (rc != SQLITE_DONE) {
-            index_fail_sqlite(db, rc, rec->path, err, err_len);
-            goto cleanup;
-        }
-        sqlite3_finalize(stmt);
-        stmt = NULL;
+        if (step_done(db, &stmt, rec->path, err, err_len)) goto cleanup;
     }
     if (exec_sql(db, "COMMIT", rec->path, err, err_len)) goto cleanup;
     status = 0;
