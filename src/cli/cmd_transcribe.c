@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* OpenBLAS's own; declared here in case cblas.h is another vendor's. */
-void openblas_set_num_threads(int num_threads);
-
 static const char *const help =
     "usage: s2s transcribe [OPTIONS] AUDIO...\n"
     "\n"
@@ -106,7 +103,7 @@ int cmd_transcribe(int argc, char **argv) {
         return cli_usage_error("transcribe", "no audio file given");
     // One sequence at a time: products too small for BLAS threads to pay,
     // which would only spin beside the one doing the work.
-    openblas_set_num_threads(1);
+    nn_blas_set_threads(1);
     // And in fp32 unless S2S_PRECISION says otherwise: with one sequence a
     // product is a matrix times a vector, where the bf16 kernel does not
     // pay (measured, one thread: 327x real time in fp32, 235x in bf16).

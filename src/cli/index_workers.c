@@ -1,5 +1,6 @@
 /* Worker pool shared by s2s index and s2s reindex (see index_workers.h). */
 #include "index_workers.h"
+#include "gemm.h"
 
 #include "cli.h"
 #include "file_identity.h"
@@ -12,10 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* OpenBLAS's own threads only spin against the worker threads here: each
- * worker's matrix products are small, so one BLAS thread per worker. */
-void openblas_set_num_threads(int num_threads);
 
 typedef struct {
     index_workers *w;
@@ -209,7 +206,8 @@ int index_workers_run(index_workers *w) {
     w->audio_s = 0;
     w->num_segments = 0;
     if (!w->verb) w->verb = "embedded";
-    openblas_set_num_threads(1);
+    // BLAS threads would only spin beside the workers: their products are small
+    nn_blas_set_threads(1);
     int num_threads = w->num_jobs < w->num_paths ? w->num_jobs : w->num_paths;
     if (num_threads < 1) num_threads = 1;
     pthread_t *threads = calloc(num_threads, sizeof *threads);

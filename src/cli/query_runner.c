@@ -1,5 +1,6 @@
 /* Query runner (see query_runner.h). */
 #include "query_runner.h"
+#include "gemm.h"
 
 #include "cli.h"
 
@@ -10,12 +11,10 @@
 #include <time.h>
 
 /* A query's matrix products are tiny: BLAS threads would only add latency. */
-void openblas_set_num_threads(int num_threads);
-
 int query_runner_open(query_runner *r, const char *db_path, const char *model_path, char *err,
                       int err_len) {
     r->matrix = NULL;
-    openblas_set_num_threads(1);
+    nn_blas_set_threads(1);
     if (index_session_open(&r->session, db_path, model_path, 0, err, err_len) != 0) return -1;
     double t0 = cli_now_s();
     char load_err[512];

@@ -2,15 +2,13 @@
  * block of rows at a time through one BLAS product, each row's best allowed
  * neighbour kept, then the pairs that chose each other. */
 #include "pair_miner.h"
+#include "gemm.h"
 
 #include <cblas.h>
 #undef I /* complex.h's imaginary unit, pulled in by cblas.h */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-/* OpenBLAS's own; declared here in case cblas.h is another vendor's. */
-void openblas_set_num_threads(int num_threads);
 
 enum { ROWS_PER_BLOCK = 256 };
 
@@ -84,7 +82,7 @@ long pair_mine(const float *vectors, const pair_window *windows, long num, int d
         center_vectors(centered, vectors, num, dim);
         vectors = centered;
     }
-    openblas_set_num_threads(num_threads > 0 ? num_threads : 1);
+    nn_blas_set_threads(num_threads > 0 ? num_threads : 1);
     for (long r0 = 0; r0 < num; r0 += ROWS_PER_BLOCK) {
         int rows = (int)(num - r0 < ROWS_PER_BLOCK ? num - r0 : ROWS_PER_BLOCK);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, (int)num, dim, 1.0f,
@@ -99,7 +97,7 @@ long pair_mine(const float *vectors, const pair_window *windows, long num, int d
             nearest[i] = arg, best[i] = top;
         }
     }
-    openblas_set_num_threads(1);
+    nn_blas_set_threads(1);
     count = 0;
     for (long i = 0; i < num; i++)
         count += nearest[i] > i && nearest[nearest[i]] == i && best[i] >= options->min_cosine;

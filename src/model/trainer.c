@@ -2,6 +2,7 @@
  * checkpoints, and the throughput benchmark (the data is loaded by
  * trainer_data.c). See trainer.h for the contract. */
 #include "trainer_internal.h"
+#include "gemm.h"
 #include "ctc_text.h"
 #include "optim.h"
 #include <cblas.h>
@@ -15,9 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-/* OpenBLAS's own; declared here in case cblas.h is another vendor's. */
-void openblas_set_num_threads(int num_threads);
 
 enum { TRAINER_MAX_THREADS = 64 };
 
@@ -385,7 +383,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
         snprintf(err, err_len, "bad training options");
         return -1;
     }
-    openblas_set_num_threads(1);
+    nn_blas_set_threads(1);
     stop_requested = 0;
     AdamState adam = adam_default();
     adam.learning_rate = opts->learning_rate;
@@ -665,7 +663,7 @@ cleanup:
 
 double trainer_bench(const autoencoder_config *config, int B, int T, int num_threads,
                      int num_steps, double *encode_fps, double *gflops) {
-    openblas_set_num_threads(1);
+    nn_blas_set_threads(1);
     char err[256];
     autoencoder *m = autoencoder_new(config, 1, err, sizeof err);
     trainer_data *d = calloc(1, sizeof *d);
@@ -731,7 +729,7 @@ double trainer_bench(const autoencoder_config *config, int B, int T, int num_thr
 }
 
 double trainer_sgemm_gflops(int n, int num_threads) {
-    openblas_set_num_threads(num_threads);
+    nn_blas_set_threads(num_threads);
     float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
           *c = malloc(sizeof(float) * n * n);
     uint64_t rng = 9;
@@ -746,6 +744,6 @@ double trainer_sgemm_gflops(int n, int num_threads) {
         dt = trainer_now_s() - t0;
     } while (dt < 1.0);
     free(a), free(b), free(c);
-    openblas_set_num_threads(1);
+    nn_blas_set_threads(1);
     return 2.0 * n * n * (double)n * reps / dt * 1e-9;
 }

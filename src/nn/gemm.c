@@ -7,6 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+/* OpenBLAS's own; declared here in case cblas.h is another vendor's. */
+void openblas_set_num_threads(int num_threads);
+
+void nn_blas_set_threads(int num_threads) { openblas_set_num_threads(num_threads); }
+
 static pthread_once_t precision_once = PTHREAD_ONCE_INIT;
 static nn_precision precision = NN_PRECISION_FP32;
 static int bf16_supported;

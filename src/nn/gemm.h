@@ -92,4 +92,9 @@ void nn_gemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int 
  * one single-threaded product per worker).  -1 without AVX512-BF16. */
 double nn_gemm_bf16_gflops(int n, int num_threads);
 
+/* How many threads OpenBLAS may use for one product.  s2s runs its own
+ * threads (one per recording or batch share), so every caller but the
+ * sgemm peak measurement asks for 1: BLAS threads beside them only spin. */
+void nn_blas_set_threads(int num_threads);
+
 #endif
