@@ -159,11 +159,7 @@ int cmd_index(int argc, char **argv) {
         status = EXIT_SOME_FAILED;
         goto cleanup;
     }
-    cli_note("indexed %d files (%.1f min of audio, %ld segments) in %.1f s, %.0fx real time; "
-             "%d unchanged, %d failed\n",
-             job.num_embedded, job.audio_s / 60.0, job.num_segments, job.elapsed_s,
-             job.elapsed_s > 0 ? job.audio_s / job.elapsed_s : 0.0, job.num_skipped,
-             job.num_failed);
+    index_workers_summary(&job, "indexed", "files", "unchanged");
     if (job.num_failed) status = EXIT_SOME_FAILED;
 cleanup:
     index_session_close(&session);

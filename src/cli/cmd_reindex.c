@@ -98,11 +98,7 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
         cli_error(NULL, "cannot start the worker threads");
         goto cleanup;
     }
-    cli_note("re-embedded %d recordings (%.1f min of audio, %ld segments) in %.1f s, %.0fx real "
-             "time; %d already done, %d failed\n",
-             job.num_embedded, job.audio_s / 60.0, job.num_segments, job.elapsed_s,
-             job.elapsed_s > 0 ? job.audio_s / job.elapsed_s : 0.0, job.num_skipped,
-             job.num_failed);
+    index_workers_summary(&job, "re-embedded", "recordings", "already done");
     int64_t num_missing = 0;
     if (index_activate_model_and_drop_others(session.db, session.model_id, &num_missing, err,
                                              sizeof err) != 0) {

@@ -240,3 +240,12 @@ int index_workers_parse_windows(const char *text, segmenter_options *options) {
     options->num_lengths = num;
     return num > 0 ? 0 : -1;
 }
+
+void index_workers_summary(const index_workers *w, const char *done, const char *what,
+                           const char *skipped) {
+    cli_note("%s %d %s (%.1f min of audio, %ld segments) in %.1f s, %.0fx real time; %d %s, "
+             "%d failed\n",
+             done, w->num_embedded, what, w->audio_s / 60.0, w->num_segments, w->elapsed_s,
+             w->elapsed_s > 0 ? w->audio_s / w->elapsed_s : 0.0, w->num_skipped, skipped,
+             w->num_failed);
+}

@@ -46,6 +46,12 @@ typedef struct {
  * Returns 0, or -1 when the threads could not be started (nothing done). */
 int index_workers_run(index_workers *w);
 
+/* The summary note of a finished run: "<done> <N> <what> (... min of audio,
+ * ... segments) in ... s, ...x real time; <N> <skipped>, <N> failed", e.g.
+ * done "indexed", what "files", skipped "unchanged". */
+void index_workers_summary(const index_workers *w, const char *done, const char *what,
+                           const char *skipped);
+
 /* Parses "30,50,70,100" into ascending window lengths (frames) in options;
  * returns 0, or -1 when the text is not such a list. */
 int index_workers_parse_windows(const char *text, segmenter_options *options);
