@@ -17,6 +17,11 @@
 
 #include "nn_params.h"
 
+/* The longest stretch of frames (15 s) the head is trained on by default
+ * (trainer's max_utterance_frames) and decodes at once (the transcriber
+ * cuts longer speech), so the encoder never runs far beyond what it saw. */
+enum { CTC_HEAD_MAX_FRAMES = 1500 };
+
 typedef struct {
     int input_size; /* I: the encoder's hidden size */
     int classes;    /* C, blank included; 0: no head */

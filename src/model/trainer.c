@@ -3,6 +3,7 @@
  * trainer_data.c). See trainer.h for the contract. */
 #include "trainer_internal.h"
 #include "gemm.h"
+#include "ctc_head.h"
 #include "ctc_text.h"
 #include "optim.h"
 #include <cblas.h>
@@ -38,7 +39,7 @@ trainer_options trainer_defaults(void) {
         .max_validation = 1024,
         .transcripts_path = NULL,
         .ctc_weight = 1.0f,
-        .max_utterance_frames = 1500,
+        .max_utterance_frames = CTC_HEAD_MAX_FRAMES,
         .init_path = NULL,
         .out_path = "s2s.model",
     };

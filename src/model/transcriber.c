@@ -2,6 +2,7 @@
  * CTC head log-probabilities -> greedy or beam decoding -> words. */
 #include "transcriber.h"
 #include "ctc_decode.h"
+#include "ctc_head.h"
 #include "ctc_text.h"
 #include "recording_embedder.h"
 #include "vad.h"
@@ -10,10 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Longest stretch decoded at once: the length of the longest utterances the
- * head is trained on (trainer's max_utterance_frames), so the encoder never
- * runs far beyond what it has seen. */
-enum { CHUNK_FRAMES = 1500, CHUNK_SEARCH = 500 };
+/* Longest stretch decoded at once, and how far back from it a cut may go. */
+enum { CHUNK_FRAMES = CTC_HEAD_MAX_FRAMES, CHUNK_SEARCH = 500 };
 
 static const float BEAM_PRUNE = 10.0f; /* classes below e^-10 at a frame are not tried */
 
