@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Transcription speed of `s2s transcribe` on one thread: a 10-minute recording
 # made of the demo recordings joined end to end (sox), decoded greedily and
-# with the prefix beam search; prints seconds of audio per second of wall
+# with the prefix beam search, without and with a lexicon
+# (/usr/share/dict/words, beam 64); prints seconds of audio per second of wall
 # time (the target is 100x real time) and where the time goes (features
 # alone, via `s2s features`).
 #
@@ -16,6 +17,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
+[ -f /usr/share/dict/words ] || { echo "missing /usr/share/dict/words: apt-get install -y wamerican" >&2; exit 1; }
 scripts/build.sh build >/dev/null
 s2s=build/s2s
 work=$(mktemp -d /tmp/s2s-bench-transcribe-XXXXXX)
@@ -48,6 +50,7 @@ for run in 1 2; do
     read -r fw fc < <(time_of "$s2s" features "$work/long.wav")
     read -r gw gc < <(time_of "$s2s" transcribe --model "$model" --beam 1 "$work/long.wav")
     read -r bw bc_ < <(time_of "$s2s" transcribe --model "$model" --beam 8 "$work/long.wav")
-    printf 'run %d, x real time by wall (CPU) time: features only %.0fx (%.0fx); transcribe greedy %.0fx (%.0fx), beam 8 %.0fx (%.0fx)\n' \
-        "$run" "$(rate "$fw")" "$(rate "$fc")" "$(rate "$gw")" "$(rate "$gc")" "$(rate "$bw")" "$(rate "$bc_")"
+    read -r lw lc < <(time_of "$s2s" transcribe --model "$model" --beam 64 --lexicon /usr/share/dict/words "$work/long.wav")
+    printf 'run %d, x real time by wall (CPU) time: features only %.0fx (%.0fx); transcribe greedy %.0fx (%.0fx), beam 8 %.0fx (%.0fx), lexicon beam 64 %.0fx (%.0fx)\n' \
+        "$run" "$(rate "$fw")" "$(rate "$fc")" "$(rate "$gw")" "$(rate "$gc")" "$(rate "$bw")" "$(rate "$bc_")" "$(rate "$lw")" "$(rate "$lc")"
 done

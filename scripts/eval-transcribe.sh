@@ -3,22 +3,29 @@
 # synthetic corpus: character and word error rates of `s2s transcribe` on
 # their clean utterances, and on the same utterances through a telephone
 # channel (8 kHz mu-law, 300-3400 Hz) with white noise at 15 dB SNR; greedy
-# and beam decoding; and the speed (seconds of audio per second, one thread).
+# and beam decoding, and beam decoding held to a lexicon (--lexicon, default
+# /usr/share/dict/words: 104k words of which the corpus's 6000 are a subset,
+# so no word said is out of the lexicon here); and the speed (seconds of
+# audio per second, one thread).
 #
 # usage: scripts/eval-transcribe.sh [CORPUS_DIR (/tmp/s2s-corpus)] [--model FILE] [--beam N]
+#                                   [--lexicon FILE] [--lexicon-beam N (64)]
 # The corpus is made by scripts/make-corpus.sh (train-default.sh makes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=/tmp/s2s-corpus
 [ $# -gt 0 ] && [ "${1#--}" = "$1" ] && { corpus=$1; shift; }
-model=data/s2s-default.model beam=8
+model=data/s2s-default.model beam=8 lexicon=/usr/share/dict/words lexicon_beam=64
 while [ $# -gt 0 ]; do
     case $1 in
     --model) model=$2; shift 2 ;;
     --beam) beam=$2; shift 2 ;;
+    --lexicon) lexicon=$2; shift 2 ;;
+    --lexicon-beam) lexicon_beam=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
+[ -f "$lexicon" ] || { echo "missing $lexicon: apt-get install -y wamerican" >&2; exit 1; }
 scripts/build.sh build >/dev/null
 s2s=build/s2s
 work=$(mktemp -d /tmp/s2s-transcribe-XXXXXX)
@@ -50,17 +57,21 @@ done
 seconds=$(for f in "$work"/clean/*.wav; do soxi -D "$f"; done | awk '{ s += $1 } END { print s }')
 echo "model $model; $(wc -l < "$work/ref.tsv") clean held-out utterances, $(printf '%.1f' "$(echo "$seconds / 60" | bc -l)") min"
 for condition in clean phone; do
-    for b in 1 "$beam"; do
+    for decoding in "beam 1" "beam $beam" "lexicon $lexicon_beam"; do
+        set -- $decoding
+        options=(--beam "$2")
+        [ "$1" = lexicon ] && options+=(--lexicon "$lexicon")
         t0=$(date +%s.%N)
-        "$s2s" transcribe -q --model "$model" --beam "$b" "$work/$condition"/*.wav > "$work/hyp.tsv"
+        "$s2s" transcribe -q --model "$model" "${options[@]}" "$work/$condition"/*.wav > "$work/hyp.tsv"
         t1=$(date +%s.%N)
         score=$(/usr/bin/python3 scripts/score-transcripts.py "$work/ref.tsv" "$work/hyp.tsv")
         speed=$(echo "$seconds / ($t1 - $t0)" | bc -l)
-        printf '%-6s beam %-3s %s  %.0fx real time (one thread)\n' "$condition" "$b" "$score" "$speed"
+        printf '%-6s %-11s %s  %.0fx real time (one thread)\n' "$condition" "$decoding" "$score" "$speed"
     done
 done
-echo "examples (clean, beam $beam):"
-"$s2s" transcribe -q --model "$model" --beam "$beam" $(ls "$work"/clean/*.wav | head -3) |
-    while IFS=$'\t' read -r file text; do
-        printf '  ref: %s\n  hyp: %s\n' "$(grep -F "$(basename "$file")" "$work/ref.tsv" | cut -f2)" "$text"
-    done
+echo "examples (clean, beam $beam, then with the lexicon):"
+for file in $(ls "$work"/clean/*.wav | head -3); do
+    printf '  ref: %s\n' "$(grep -F "$(basename "$file")" "$work/ref.tsv" | cut -f2)"
+    printf '  hyp: %s\n' "$("$s2s" transcribe -q --model "$model" --beam "$beam" "$file" | cut -f2)"
+    printf '  lex: %s\n' "$("$s2s" transcribe -q --model "$model" --beam "$lexicon_beam" --lexicon "$lexicon" "$file" | cut -f2)"
+done

@@ -1,6 +1,7 @@
 /* s2s transcribe: what was said in each audio file, with the model's CTC
  * head; text lines, or JSON lines with each word's start and end. */
 #include "cli.h"
+#include "ctc_text.h"
 #include "gemm.h"
 #include "transcriber.h"
 
@@ -15,10 +16,15 @@ static const char *const help =
     "{\"file\", \"text\", \"words\": [{\"word\", \"start\", \"end\"}...]} (seconds).\n"
     "Needs a model with a CTC head (s2s model info says; s2s train --transcripts\n"
     "trains one). Letters, apostrophes and spaces only; no language model.\n"
+    "Without a word list the head spells what it hears, often by sound\n"
+    "(\"delfinium\"); with --lexicon every word written is one of the list.\n"
     "\n"
     "options:\n"
     "  --model FILE     model to use (default: $S2S_MODEL or the shipped model)\n"
-    "  --beam N         prefix beam search of width N (default 8); 1 is greedy\n"
+    "  --beam N         prefix beam search of width N (default 8, or 64 with a\n"
+    "                   lexicon); 1 is greedy\n"
+    "  --lexicon FILE   write only words of FILE, one or more a line, e.g.\n"
+    "                   /usr/share/dict/words (default: $S2S_LEXICON if set)\n"
     "  --json           JSON lines with word times\n"
     "  -q, --quiet      no notes on stderr\n"
     "  -h, --help       this help\n"
@@ -40,7 +46,8 @@ static void print_json(const char *path, const transcript *t, const char *text) 
 }
 
 /* Transcribes one file and prints it; 0, or -1 after naming the problem. */
-static int transcribe_file(const autoencoder *m, const char *path, int beam, int json) {
+static int transcribe_file(const autoencoder *m, const char *path, const transcribe_options *decode,
+                           int json) {
     char err[CLI_ERR_LEN];
     feature_matrix fm;
     if (features_compute(path, autoencoder_feature_options(m), autoencoder_feature_stats(m), &fm,
@@ -49,7 +56,7 @@ static int transcribe_file(const autoencoder *m, const char *path, int beam, int
         return -1;
     }
     transcript t;
-    int rc = transcribe_frames(m, &fm, beam, &t, err, sizeof err);
+    int rc = transcribe_frames(m, &fm, decode, &t, err, sizeof err);
     features_free(&fm);
     if (rc != 0) {
         cli_error(path, "%s", err);
@@ -80,10 +87,12 @@ int cmd_transcribe(int argc, char **argv) {
     static const struct option options[] = {
         {"model", required_argument, 0, 'm'}, {"beam", required_argument, 0, 'b'},
         {"json", no_argument, 0, 'j'},        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
+        {"lexicon", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *model_path = cli_default_model_path();
-    long beam = 8;
+    const char *lexicon_path = getenv("S2S_LEXICON");
+    long beam = 0; /* 0: the default for the decoding asked for */
     int json = 0, c;
     opterr = 0;
     optind = 1;
@@ -94,6 +103,7 @@ int cmd_transcribe(int argc, char **argv) {
             if (cli_parse_int("transcribe", "--beam", optarg, 1, 1000, &beam) != 0) return EXIT_USAGE;
             break;
         case 'j': json = 1; break;
+        case 'l': lexicon_path = optarg; break;
         case 'q': cli_quiet = 1; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: return cli_usage_error("transcribe", "unknown option or missing value '%s'", argv[optind - 1]);
@@ -120,13 +130,29 @@ int cmd_transcribe(int argc, char **argv) {
         autoencoder_free(m);
         return EXIT_SOME_FAILED;
     }
+    // A lexicon holds back a word until it is whole, so its search needs
+    // more prefixes to keep the right one (measured: README).
+    transcribe_options decode = {.beam_width = (int)beam};
+    ctc_lexicon *lexicon = NULL;
+    if (lexicon_path && *lexicon_path) {
+        lexicon = ctc_text_load_lexicon(lexicon_path, err, sizeof err);
+        if (!lexicon) {
+            cli_error(lexicon_path, "%s", err);
+            autoencoder_free(m);
+            return EXIT_SOME_FAILED;
+        }
+        decode.lexicon = lexicon;
+    }
+    if (decode.beam_width == 0)
+        decode.beam_width = lexicon ? 64 : 8;
     int failed = 0;
     for (int i = optind; i < argc; i++)
-        failed += transcribe_file(m, argv[i], (int)beam, json) != 0;
+        failed += transcribe_file(m, argv[i], &decode, json) != 0;
     if (fflush(stdout) != 0) {
         cli_error("stdout", "cannot write");
         failed++;
     }
+    ctc_lexicon_free(lexicon);
     autoencoder_free(m);
     return failed ? EXIT_SOME_FAILED : EXIT_OK;
 }

@@ -104,7 +104,8 @@ static int transcribe_for_index(const autoencoder *model, const feature_matrix *
         return -1;
     }
     transcript t;
-    if (transcribe_frames_each(model, frames, beam, &t, add_posteriors, posteriors, err,
+    const transcribe_options decode = {.beam_width = beam};
+    if (transcribe_frames_each(model, frames, &decode, &t, add_posteriors, posteriors, err,
                                err_len) == 0) {
         *text = transcript_format(&t);
         if (!*text) snprintf(err, err_len, "out of memory");

@@ -1,6 +1,9 @@
 /* Text <-> CTC labels (see ctc_text.h for the classes and the normalisation). */
 #include "ctc_text.h"
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 static const char *const digit_names[10] = {"zero", "one", "two",   "three", "four",
                                             "five", "six", "seven", "eight", "nine"};
@@ -60,4 +63,48 @@ int ctc_labels_to_text(const int *labels, int num_labels, char *out, int out_len
     if (out_len > 0)
         out[n] = 0;
     return n;
+}
+
+static int has_non_ascii(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+ctc_lexicon *ctc_text_load_lexicon(const char *path, char *err, int err_len) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, err_len, "cannot open word list: %s", strerror(errno));
+        return NULL;
+    }
+    ctc_lexicon *lexicon = ctc_lexicon_new();
+    char line[1024];
+    int labels[6 * sizeof line], rc = lexicon ? 0 : -1; /* room for spelt digits */
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        if (has_non_ascii(line))
+            continue; /* "Ångström" is no word the head can spell */
+        int n = ctc_text_to_labels(line, labels, (int)(sizeof labels / sizeof *labels));
+        // every run of letters between separators is a word ("e-mail": e, mail)
+        for (int start = 0, i = 0; rc == 0 && i <= n; i++) {
+            if (i < n && labels[i] != CTC_SPACE)
+                continue;
+            if (i > start)
+                rc = ctc_lexicon_add(lexicon, labels + start, i - start);
+            start = i + 1;
+        }
+    }
+    int read_failed = ferror(f);
+    fclose(f);
+    if (rc != 0 || read_failed) {
+        snprintf(err, err_len, rc != 0 ? "out of memory" : "cannot read word list");
+        ctc_lexicon_free(lexicon);
+        return NULL;
+    }
+    if (ctc_lexicon_num_words(lexicon) == 0) {
+        snprintf(err, err_len, "no words in the word list (one word a line expected)");
+        ctc_lexicon_free(lexicon);
+        return NULL;
+    }
+    return lexicon;
 }

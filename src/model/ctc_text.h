@@ -9,6 +9,8 @@
 #ifndef S2S_MODEL_CTC_TEXT_H
 #define S2S_MODEL_CTC_TEXT_H
 
+#include "ctc_lexicon.h"
+
 enum {
     CTC_BLANK = 0,
     CTC_SPACE = 1,
@@ -27,5 +29,13 @@ int ctc_labels_to_text(const int *labels, int num_labels, char *out, int out_len
 
 /* Character of one non-blank class. */
 char ctc_class_char(int label);
+
+/* A lexicon (ctc_lexicon.h) of the words of a text file, one or more a
+ * line, normalised as above (so "Aaron's" is aaron's and "e-mail" gives e
+ * and mail); e.g. /usr/share/dict/words.  A line with a byte outside ASCII
+ * ("Ångström") is skipped: the head cannot spell it.  NULL with err (not
+ * naming the file) when it cannot be read, holds no word, or memory ran
+ * out.  A line longer than 1023 bytes is read as several. */
+ctc_lexicon *ctc_text_load_lexicon(const char *path, char *err, int err_len);
 
 #endif

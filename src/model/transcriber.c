@@ -93,13 +93,13 @@ static long chunk_end(const feature_matrix *frames, long start, long end) {
     return best;
 }
 
-int transcribe_frames(const autoencoder *model, const feature_matrix *frames, int beam_width,
-                      transcript *out, char *err, int err_len) {
-    return transcribe_frames_each(model, frames, beam_width, out, NULL, NULL, err, err_len);
+int transcribe_frames(const autoencoder *model, const feature_matrix *frames,
+                      const transcribe_options *opt, transcript *out, char *err, int err_len) {
+    return transcribe_frames_each(model, frames, opt, out, NULL, NULL, err, err_len);
 }
 
-int transcribe_frames_each(const autoencoder *model, const feature_matrix *frames, int beam_width,
-                           transcript *out, transcribe_chunk_fn on_chunk, void *user, char *err,
+int transcribe_frames_each(const autoencoder *model, const feature_matrix *frames,
+                           const transcribe_options *opt, transcript *out, transcribe_chunk_fn on_chunk, void *user, char *err,
                            int err_len) {
     memset(out, 0, sizeof *out);
     const int C = autoencoder_ctc_classes(model);
@@ -118,6 +118,11 @@ int transcribe_frames_each(const autoencoder *model, const feature_matrix *frame
     float *log_probs = malloc(sizeof(float) * CHUNK_FRAMES * C);
     ctc_token *tokens = malloc(sizeof(ctc_token) * CHUNK_FRAMES);
     int rc = regions && state && log_probs && tokens ? 0 : -1, capacity = 0;
+    const int greedy = opt->beam_width <= 1 && !opt->lexicon;
+    const ctc_beam_options beam = {.beam_width = opt->beam_width > 1 ? opt->beam_width : 1,
+                                   .prune = BEAM_PRUNE,
+                                   .lexicon = opt->lexicon,
+                                   .separator = CTC_SPACE};
     if (rc == 0)
         vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, regions, num);
     for (long r = 0; r < num && rc == 0; r++) {
@@ -129,12 +134,9 @@ int transcribe_frames_each(const autoencoder *model, const feature_matrix *frame
                                              log_probs);
             if (rc == 0 && on_chunk)
                 rc = on_chunk(user, start, log_probs, n, C);
-            int num_tokens =
-                rc != 0 ? -1
-                : beam_width <= 1
-                    ? ctc_decode_greedy(log_probs, n, C, CTC_BLANK, tokens)
-                    : ctc_decode_beam(log_probs, n, C, CTC_BLANK, beam_width, BEAM_PRUNE, tokens,
-                                      NULL);
+            int num_tokens = rc != 0 ? -1
+                             : greedy  ? ctc_decode_greedy(log_probs, n, C, CTC_BLANK, tokens)
+                                       : ctc_decode_beam(log_probs, n, C, CTC_BLANK, &beam, tokens, NULL);
             rc = num_tokens < 0 ? -1 : tokens_to_words(tokens, num_tokens, start, fo, out, &capacity);
         }
     }

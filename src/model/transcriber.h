@@ -5,6 +5,7 @@
 #define S2S_MODEL_TRANSCRIBER_H
 
 #include "autoencoder.h"
+#include "ctc_lexicon.h"
 #include "feature_pipeline.h"
 
 enum { TRANSCRIPT_WORD_MAX = 64 };
@@ -20,15 +21,22 @@ typedef struct {
     int num_words;
 } transcript;
 
+/* How to decode the head's outputs: beam_width 1 without a lexicon decodes
+ * greedily; otherwise a prefix beam search of that width, held to the
+ * lexicon's words when there is one (ctc_decode.h). */
+typedef struct {
+    int beam_width;
+    const ctc_lexicon *lexicon; /* may be NULL */
+} transcribe_options;
+
 /* Transcribes frames (normalised model frames with their log energies, as
- * the index computes them).  beam_width 1 decodes greedily, more runs a
- * prefix beam search of that width.  Speech is found with the VAD and
+ * the index computes them), decoded as opt says.  Speech is found with the VAD and
  * decoded region by region (a region longer than the head was trained on is
  * cut at its quietest frame near the limit).  Returns 0 (no speech: 0
  * words), or -1 with err when the model has no CTC head or memory ran
  * out. */
-int transcribe_frames(const autoencoder *model, const feature_matrix *frames, int beam_width,
-                      transcript *out, char *err, int err_len);
+int transcribe_frames(const autoencoder *model, const feature_matrix *frames,
+                      const transcribe_options *opt, transcript *out, char *err, int err_len);
 
 /* Called by transcribe_frames_each with each stretch of frames it decodes:
  * num_frames frames from start_frame, num_classes log-probabilities each
@@ -38,8 +46,8 @@ typedef int (*transcribe_chunk_fn)(void *user, long start_frame, const float *lo
 
 /* transcribe_frames, also handing each chunk's frame log-probabilities to
  * on_chunk (may be NULL), e.g. to store them (posteriorgram.h). */
-int transcribe_frames_each(const autoencoder *model, const feature_matrix *frames, int beam_width,
-                           transcript *out, transcribe_chunk_fn on_chunk, void *user, char *err,
+int transcribe_frames_each(const autoencoder *model, const feature_matrix *frames,
+                           const transcribe_options *opt, transcript *out, transcribe_chunk_fn on_chunk, void *user, char *err,
                            int err_len);
 
 /* The words joined by single spaces into out (cut to out_len - 1 bytes);

@@ -3,9 +3,11 @@
  * exactly when they are the same node and merging needs no string compares.
  * Each node carries the probabilities of its prefix at the previous frame
  * (ending in blank / in its last label) and the sums being built for the
- * current frame. */
+ * current frame.  With a lexicon, a node also knows where its last word
+ * stands in the lexicon's trie, so checking an extension is one lookup. */
 #include "ctc_decode.h"
 #include "ctc.h"
+#include "ctc_lexicon.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -26,6 +28,7 @@ int ctc_decode_greedy(const float *log_probs, int T, int C, int blank, ctc_token
 
 typedef struct {
     int parent, label, frame, depth;
+    int word_node;                 /* lexicon node of the word in progress */
     int first_child, next_sibling; /* children as a linked list: C is small */
     double p_blank, p_label;       /* at the previous frame (in the beam) */
     double next_blank, next_label; /* being summed for the current frame */
@@ -37,7 +40,7 @@ typedef struct {
     int num, cap;
 } trie;
 
-static int trie_add(trie *tr, int parent, int label, int frame) {
+static int trie_add(trie *tr, int parent, int label, int frame, int word_node) {
     if (tr->num == tr->cap) {
         int cap = tr->cap ? 2 * tr->cap : 1024;
         trie_node *grown = realloc(tr->nodes, sizeof *grown * cap);
@@ -47,7 +50,8 @@ static int trie_add(trie *tr, int parent, int label, int frame) {
     }
     int id = tr->num++;
     trie_node *n = &tr->nodes[id];
-    *n = (trie_node){.parent = parent, .label = label, .frame = frame, .first_child = -1,
+    *n = (trie_node){.parent = parent, .label = label, .frame = frame, .word_node = word_node,
+                     .first_child = -1,
                      .next_sibling = -1, .p_blank = -INFINITY, .p_label = -INFINITY,
                      .next_blank = -INFINITY, .next_label = -INFINITY, .touched_at = -1};
     if (parent >= 0) {
@@ -59,11 +63,30 @@ static int trie_add(trie *tr, int parent, int label, int frame) {
 }
 
 /* The child of parent for label, created (first emitted at frame) when new. */
-static int trie_child(trie *tr, int parent, int label, int frame) {
+static int trie_child(trie *tr, int parent, int label, int frame, int word_node) {
     for (int c = tr->nodes[parent].first_child; c >= 0; c = tr->nodes[c].next_sibling)
         if (tr->nodes[c].label == label)
             return c;
-    return trie_add(tr, parent, label, frame);
+    return trie_add(tr, parent, label, frame, word_node);
+}
+
+/* Where the word in progress stands after label, from word_node: the root
+ * after a separator that ends a whole word, the next node for a letter, or
+ * -1 when the lexicon has no word that way (always 0 without a lexicon). */
+static int lexicon_step(const ctc_beam_options *opt, int word_node, int label) {
+    if (!opt->lexicon)
+        return 0;
+    if (label == opt->separator)
+        return word_node != CTC_LEXICON_ROOT && ctc_lexicon_is_word(opt->lexicon, word_node)
+                   ? CTC_LEXICON_ROOT
+                   : -1;
+    return ctc_lexicon_next(opt->lexicon, word_node, label);
+}
+
+/* Whether a prefix ends where a lexicon allows it to: after whole words. */
+static int ends_whole(const ctc_beam_options *opt, const trie_node *n) {
+    return !opt->lexicon || n->word_node == CTC_LEXICON_ROOT ||
+           ctc_lexicon_is_word(opt->lexicon, n->word_node);
 }
 
 /* Adds probability to a node's sums for frame t, listing it once in touched. */
@@ -78,15 +101,17 @@ static void touch(trie *tr, int id, int t, int *touched, int *num_touched) {
 
 static double total(const trie_node *n) { return ctc_log_add(n->p_blank, n->p_label); }
 
-int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_width, float prune,
+int ctc_decode_beam(const float *log_probs, int T, int C, int blank, const ctc_beam_options *opt,
                     ctc_token *out, double *log_prob) {
+    const int beam_width = opt->beam_width;
+    const float prune = opt->prune;
     if (beam_width < 1)
         return -1;
     trie tr = {0};
     int *beam = malloc(sizeof(int) * (size_t)beam_width);
     int *touched = malloc(sizeof(int) * (size_t)beam_width * (C + 1));
     int num_beam = 1, result = -1;
-    if (!beam || !touched || trie_add(&tr, -1, blank, 0) != 0)
+    if (!beam || !touched || trie_add(&tr, -1, blank, 0, CTC_LEXICON_ROOT) != 0)
         goto cleanup;
     tr.nodes[0].p_blank = 0.0; /* the empty prefix, probability 1 */
     beam[0] = 0;
@@ -107,8 +132,11 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_wi
             for (int k = 0; k < C; k++) {
                 if (k == blank || lp[k] < -prune)
                     continue;
+                int word_node = lexicon_step(opt, tr.nodes[id].word_node, k);
+                if (word_node < 0)
+                    continue;
                 int parent_label = tr.nodes[id].label;
-                int child = trie_child(&tr, id, k, t);
+                int child = trie_child(&tr, id, k, t, word_node);
                 if (child < 0)
                     goto cleanup;
                 trie_node *c = &tr.nodes[child];
@@ -147,7 +175,14 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_wi
             n->p_blank = n->next_blank, n->p_label = n->next_label;
         }
     }
+    // the best prefix made of whole words; failing that, the first one's
+    // words up to its unfinished last one
     int best = beam[0];
+    for (int i = num_beam - 1; i >= 0; i--)
+        if (ends_whole(opt, &tr.nodes[beam[i]]))
+            best = beam[i];
+    while (!ends_whole(opt, &tr.nodes[best]))
+        best = tr.nodes[best].parent;
     if (log_prob)
         *log_prob = total(&tr.nodes[best]);
     result = tr.nodes[best].depth;

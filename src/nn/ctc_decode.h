@@ -1,7 +1,8 @@
 /* Decoding CTC outputs into label sequences: greedy (best class per frame,
  * repeats merged, blanks dropped) and prefix beam search (Hannun et al.,
- * 2014, without a language model), which sums the probability of every
- * alignment of a prefix instead of following the single best path.
+ * 2014; no language model, optionally a lexicon), which sums the
+ * probability of every alignment of a prefix instead of following the
+ * single best path.
  *
  * Each emitted label comes with the frame where its emission starts, so that
  * callers can place words in time. */
@@ -18,14 +19,25 @@ typedef struct {
  * how many. */
 int ctc_decode_greedy(const float *log_probs, int T, int C, int blank, ctc_token *out);
 
-/* Prefix beam search keeping beam_width prefixes (1 behaves like a greedy
- * search over prefixes).  Classes whose log-probability at a frame is below
- * -prune (e.g. 10) are not tried there: they cannot change the result at
- * the precision that matters and keep the search fast.  Writes the best
- * prefix's tokens into out (room for T), its log-probability into *log_prob
- * (may be NULL), and returns the number of tokens, or -1 when out of
- * memory or beam_width < 1. */
-int ctc_decode_beam(const float *log_probs, int T, int C, int blank, int beam_width, float prune,
+typedef struct ctc_lexicon ctc_lexicon;
+
+typedef struct {
+    int beam_width; /* prefixes kept (1 behaves like a greedy search over prefixes) */
+    float prune;    /* classes below -prune at a frame (e.g. 10) are not tried
+                       there: they cannot change the result at the precision
+                       that matters, and skipping them keeps the search fast */
+    const ctc_lexicon *lexicon; /* NULL, or the only words a prefix may hold */
+    int separator;              /* with a lexicon: the label between words */
+} ctc_beam_options;
+
+/* Prefix beam search.  With a lexicon, every word of a prefix is a word of
+ * the lexicon and the result ends after a whole word (separators only
+ * between words, none first).  Writes the best prefix's tokens into out
+ * (room for T), its log-probability into *log_prob (may be NULL; -INFINITY
+ * when, with a lexicon, no kept prefix ended after a whole word and the
+ * best one was cut back to its last whole word), and returns the number of
+ * tokens, or -1 when out of memory or beam_width < 1. */
+int ctc_decode_beam(const float *log_probs, int T, int C, int blank, const ctc_beam_options *opt,
                     ctc_token *out, double *log_prob);
 
 #endif

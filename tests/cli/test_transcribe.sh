@@ -36,6 +36,26 @@ for beam in 1 8; do
     expect_grep "speech_c.wav	we meet again on friday$" "$TMP/out" "beam $beam: speech_c exact"
 done
 
+# A lexicon: the words it holds come out as before; a word it lacks never
+# comes out; a lexicon that cannot be used is named.
+printf "Open\nthe\ndoor\nplease\ncat\nsat\non\nmat\nwe\nmeet\nagain\nFriday's\nfriday\n\xc3\x85ngstr\xc3\xb6m\n" >"$TMP/words.txt"
+expect_status 0 "transcribe --lexicon" "$S2S" transcribe --lexicon "$TMP/words.txt" --model "$TMP/head.model" $AUDIO
+expect_grep "speech_a.wav	open the door please$" "$TMP/out" "lexicon: speech_a exact"
+expect_grep "speech_c.wav	we meet again on friday$" "$TMP/out" "lexicon: speech_c exact"
+grep -v '^door$' "$TMP/words.txt" >"$TMP/nodoor.txt"
+expect_status 0 "lexicon without door" env S2S_LEXICON="$TMP/nodoor.txt" "$S2S" transcribe --model "$TMP/head.model" "$TMP/speech_a.wav"
+expect_grep "speech_a.wav	" "$TMP/out" "lexicon from S2S_LEXICON: transcribed"
+if cut -f2 "$TMP/out" | tr ' ' '\n' | grep -qivxF -f "$TMP/nodoor.txt"; then
+    fail "a word outside the lexicon came out: $(cat "$TMP/out")"
+else
+    pass "only lexicon words come out ($(cut -f2 "$TMP/out"))"
+fi
+expect_status 1 "missing lexicon" "$S2S" transcribe --lexicon "$TMP/no words.txt" --model "$TMP/head.model" "$TMP/speech_a.wav"
+expect_grep "no words.txt: cannot open word list" "$TMP/err" "missing lexicon named"
+printf '\n-- !\n' >"$TMP/empty.txt"
+expect_status 1 "lexicon without words" "$S2S" transcribe --lexicon "$TMP/empty.txt" --model "$TMP/head.model" "$TMP/speech_a.wav"
+expect_grep "empty.txt: no words in the word list" "$TMP/err" "empty lexicon named"
+
 # Word times: in order, inside the recording.
 expect_status 0 "transcribe --json" "$S2S" transcribe --json --model "$TMP/head.model" "$TMP/speech_a.wav"
 expect_grep '"text": "open the door please", "words": \[\{"word": "open", "start": ' "$TMP/out" "json words"

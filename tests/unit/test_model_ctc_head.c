@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { B = 3, TI = 6, TO = 4, D = 39, C = 5 };
 
@@ -215,6 +216,41 @@ START_TEST(test_text_normalisation) {
 }
 END_TEST
 
+/* Whether the lexicon holds text as one whole word. */
+static int has_word(const ctc_lexicon *lex, const char *text) {
+    int labels[64], n = ctc_text_to_labels(text, labels, 64), node = CTC_LEXICON_ROOT;
+    for (int i = 0; i < n && node >= 0; i++)
+        node = ctc_lexicon_next(lex, node, labels[i]);
+    return n > 0 && node >= 0 && ctc_lexicon_is_word(lex, node);
+}
+
+START_TEST(test_lexicon_file) {
+    char path[] = "/tmp/s2s-lexicon-XXXXXX", err[128];
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("Aaron's\n\xc3\x85ngstr\xc3\xb6m\ne-mail\n\n42\nfoo\nfoo\n", f);
+    fclose(f);
+    ctc_lexicon *lex = ctc_text_load_lexicon(path, err, sizeof err);
+    ck_assert_ptr_nonnull(lex);
+    /* aaron's, e, mail, four, two, foo; the line outside ASCII skipped */
+    ck_assert_int_eq(ctc_lexicon_num_words(lex), 6);
+    ck_assert(has_word(lex, "aaron's") && has_word(lex, "e") && has_word(lex, "mail") &&
+              has_word(lex, "four") && has_word(lex, "foo"));
+    ck_assert(!has_word(lex, "ngstr") && !has_word(lex, "aaron") && !has_word(lex, "email"));
+    ctc_lexicon_free(lex);
+
+    f = fopen(path, "w");
+    fputs("\n?!\n", f);
+    fclose(f);
+    ck_assert_ptr_null(ctc_text_load_lexicon(path, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "no words"));
+    unlink(path);
+    ck_assert_ptr_null(ctc_text_load_lexicon(path, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "cannot open"));
+}
+END_TEST
+
 static Suite *head_suite(void) {
     Suite *suite = suite_create("model_ctc_head");
     TCase *tc = tcase_create("head");
@@ -224,6 +260,7 @@ static Suite *head_suite(void) {
     tcase_add_loop_test(tc, test_inference_log_probs_match_training, 0, 2);
     tcase_add_loop_test(tc, test_head_save_load_and_refusal, 0, 2);
     tcase_add_test(tc, test_text_normalisation);
+    tcase_add_test(tc, test_lexicon_file);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -4,6 +4,7 @@
  * lengths), and label sequences that cannot fit their frames. */
 #include "ctc.h"
 #include "ctc_decode.h"
+#include "ctc_lexicon.h"
 #include "test_util.h"
 #include <math.h>
 #include <stdlib.h>
@@ -224,12 +225,14 @@ START_TEST(test_beam_search_sums_alignments) {
     ctc_token out[2];
     ck_assert_int_eq(ctc_decode_greedy(lp, 2, 2, BLANK, out), 0);
     double log_prob;
-    int n = ctc_decode_beam(lp, 2, 2, BLANK, 4, 20.0f, out, &log_prob);
+    ctc_beam_options opt = {.beam_width = 4, .prune = 20.0f};
+    int n = ctc_decode_beam(lp, 2, 2, BLANK, &opt, out, &log_prob);
     ck_assert_int_eq(n, 1);
     ck_assert_int_eq(out[0].label, 1);
     ck_assert_int_eq(out[0].frame, 0);
     ck_assert_double_eq_tol(log_prob, log(0.64), 1e-6);
-    ck_assert_int_eq(ctc_decode_beam(lp, 2, 2, BLANK, 0, 20.0f, out, NULL), -1);
+    opt.beam_width = 0;
+    ck_assert_int_eq(ctc_decode_beam(lp, 2, 2, BLANK, &opt, out, NULL), -1);
 }
 END_TEST
 
@@ -264,7 +267,8 @@ START_TEST(test_wide_beam_finds_most_probable_labelling) {
         }
         ctc_token out[T];
         double log_prob;
-        int n = ctc_decode_beam(lp, T, C, BLANK, 64, 100.0f, out, &log_prob);
+        const ctc_beam_options opt = {.beam_width = 64, .prune = 100.0f};
+        int n = ctc_decode_beam(lp, T, C, BLANK, &opt, out, &log_prob);
         ck_assert_int_ge(n, 0);
         ck_assert_msg(fabs(-log_prob - best) < 1e-5, "seed %d: beam %g, best labelling %g",
                       (int)seed, -log_prob, best);
@@ -273,6 +277,91 @@ START_TEST(test_wide_beam_finds_most_probable_labelling) {
             labels[i] = out[i].label;
         ck_assert_double_eq_tol(ctc_loss(lp, T, C, C, labels, n, BLANK, NULL, 1), -log_prob, 1e-5);
     }
+}
+END_TEST
+
+START_TEST(test_lexicon_trie) {
+    ctc_lexicon *lex = ctc_lexicon_new();
+    ck_assert_ptr_nonnull(lex);
+    const int ab[] = {1, 2}, abc[] = {1, 2, 3}, b[] = {2};
+    ck_assert_int_eq(ctc_lexicon_add(lex, ab, 2), 0);
+    ck_assert_int_eq(ctc_lexicon_add(lex, abc, 3), 0);
+    ck_assert_int_eq(ctc_lexicon_add(lex, b, 1), 0);
+    ck_assert_int_eq(ctc_lexicon_add(lex, ab, 2), 0); /* again: no new word */
+    ck_assert_int_eq(ctc_lexicon_add(lex, ab, 0), -1);
+    ck_assert_int_eq(ctc_lexicon_num_words(lex), 3);
+    int a_node = ctc_lexicon_next(lex, CTC_LEXICON_ROOT, 1);
+    ck_assert_int_ge(a_node, 0);
+    ck_assert(!ctc_lexicon_is_word(lex, a_node)); /* "a" is only a beginning */
+    int ab_node = ctc_lexicon_next(lex, a_node, 2);
+    ck_assert(ctc_lexicon_is_word(lex, ab_node));
+    ck_assert(ctc_lexicon_is_word(lex, ctc_lexicon_next(lex, ab_node, 3)));
+    ck_assert_int_eq(ctc_lexicon_next(lex, ab_node, 1), -1);
+    ck_assert_int_eq(ctc_lexicon_next(lex, CTC_LEXICON_ROOT, 3), -1);
+    ck_assert(!ctc_lexicon_is_word(lex, CTC_LEXICON_ROOT));
+    ctc_lexicon_free(lex);
+}
+END_TEST
+
+/* Whether labels[0..n) are lexicon words separated by single separators,
+ * with at most one separator at the end and none first. */
+static int spells_words(const ctc_lexicon *lex, int separator, const int *labels, int n) {
+    int node = CTC_LEXICON_ROOT;
+    for (int i = 0; i < n; i++) {
+        if (labels[i] == separator) {
+            if (node == CTC_LEXICON_ROOT || !ctc_lexicon_is_word(lex, node))
+                return 0;
+            node = CTC_LEXICON_ROOT;
+        } else if ((node = ctc_lexicon_next(lex, node, labels[i])) < 0) {
+            return 0;
+        }
+    }
+    return node == CTC_LEXICON_ROOT || ctc_lexicon_is_word(lex, node);
+}
+
+START_TEST(test_lexicon_beam_finds_most_probable_word_sequence) {
+    /* classes: blank, separator 1, letters 2 and 3; words "b", "bc", "ccb" */
+    enum { T = 6, C = 4, SEP = 1 };
+    ctc_lexicon *lex = ctc_lexicon_new();
+    const int w1[] = {2}, w2[] = {2, 3}, w3[] = {3, 3, 2};
+    ck_assert(ctc_lexicon_add(lex, w1, 1) == 0 && ctc_lexicon_add(lex, w2, 2) == 0 &&
+              ctc_lexicon_add(lex, w3, 3) == 0);
+    const ctc_beam_options opt = {
+        .beam_width = 256, .prune = 100.0f, .lexicon = lex, .separator = SEP};
+    int differs = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        uint64_t rng = seed;
+        float logits[T * C], lp[T * C];
+        for (int k = 0; k < T * C; k++)
+            logits[k] = 3.0f * test_random_uniform(&rng);
+        nn_log_softmax(lp, logits, T, C);
+        /* the best labelling of all, and the best made of the lexicon's words */
+        double best_any = INFINITY, best_words = INFINITY;
+        for (int L = 0; L <= T; L++) {
+            int labels[T];
+            for (int i = 0; i < L; i++)
+                labels[i] = 1;
+            do {
+                double loss = ctc_loss(lp, T, C, C, labels, L, BLANK, NULL, 1);
+                best_any = fmin(best_any, loss);
+                if (spells_words(lex, SEP, labels, L))
+                    best_words = fmin(best_words, loss);
+            } while (L > 0 && next_labels(labels, L, C));
+        }
+        differs += best_words > best_any + 1e-6;
+        ctc_token out[T];
+        double log_prob;
+        int n = ctc_decode_beam(lp, T, C, BLANK, &opt, out, &log_prob);
+        ck_assert_int_ge(n, 0);
+        int labels[T];
+        for (int i = 0; i < n; i++)
+            labels[i] = out[i].label;
+        ck_assert_msg(spells_words(lex, SEP, labels, n), "seed %d: not lexicon words", (int)seed);
+        ck_assert_msg(fabs(-log_prob - best_words) < 1e-5, "seed %d: beam %g, best words %g",
+                      (int)seed, -log_prob, best_words);
+    }
+    ck_assert_int_gt(differs, 10); /* the lexicon did change the answer */
+    ctc_lexicon_free(lex);
 }
 END_TEST
 
@@ -287,6 +376,8 @@ static Suite *ctc_suite(void) {
     tcase_add_test(tc, test_greedy_decoding_merges_repeats_and_drops_blanks);
     tcase_add_test(tc, test_beam_search_sums_alignments);
     tcase_add_test(tc, test_wide_beam_finds_most_probable_labelling);
+    tcase_add_test(tc, test_lexicon_trie);
+    tcase_add_test(tc, test_lexicon_beam_finds_most_probable_word_sequence);
     suite_add_tcase(suite, tc);
     return suite;
 }
