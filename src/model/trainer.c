@@ -1,15 +1,12 @@
-/* Training the autoencoder: batching, the data-parallel step, validation,
- * checkpoints, and the throughput benchmark (the data is loaded by
- * trainer_data.c). See trainer.h for the contract. */
+/* Training the autoencoder: options, the model to start from, checkpoints,
+ * the epochs with validation (the data is loaded by trainer_data.c, a batch
+ * runs in trainer_step.c). See trainer.h for the contract. */
 #include "trainer_internal.h"
 #include "gemm.h"
 #include "ctc_head.h"
 #include "ctc_text.h"
 #include "optim.h"
-#include <cblas.h>
-#undef I /* complex.h's imaginary unit, pulled in by cblas.h */
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,8 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-enum { TRAINER_MAX_THREADS = 64 };
 
 trainer_options trainer_defaults(void) {
     trainer_options o = {
@@ -80,199 +75,6 @@ void trainer_note(const trainer_callbacks *cb, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     cb->note(cb->ctx, msg);
-}
-
-/* -------------------------------------------------------------- training */
-
-/* One thread's share of a batch and its scratch. */
-typedef struct {
-    const autoencoder *m;
-    const trainer_data *d;
-    autoencoder_work *work;      /* batches the decoder rebuilds */
-    autoencoder_work *utt_work;  /* CTC-only batches of whole utterances, or NULL */
-    int max_batch;               /* room of in_len, tgt_len, label_off, label_len */
-    float *in, *clean, *tgt;     /* (T, B, D) each, for the larger of the two batch kinds */
-    int *in_len, *tgt_len;       /* (max_batch) */
-    int *labels;                 /* the batch's transcripts, concatenated */
-    int *label_off, *label_len;  /* (max_batch) */
-    float ctc_weight;            /* 0: no CTC term */
-    int head_only;               /* CTC only, no gradient into the encoder */
-    float *grads;                /* (num_params) this worker's gradient */
-    /* the job */
-    const long *items;           /* (n) input segments */
-    const long *partners;        /* (n) target segments, or NULL: the input itself */
-    int n;
-    int denoise;
-    float denoise_prob;
-    uint64_t rng;
-    float weight;                /* share of the batch's target frames */
-    int backward;
-    float loss;                  /* out */
-} worker;
-
-/* What the worker scratch must hold: batches of up to max_batch segments of
- * up to max_frames frames (rebuilt), batches of up to utt_batch utterances
- * of up to utt_frames frames (CTC only; utt_batch 0: none), max_labels
- * labels per segment. */
-typedef struct {
-    int max_batch, max_frames, utt_batch, utt_frames, max_labels;
-} worker_sizes;
-
-static int worker_init(worker *w, const autoencoder *m, const trainer_data *d,
-                       const worker_sizes *sz, float ctc_weight) {
-    memset(w, 0, sizeof *w);
-    w->m = m, w->d = d, w->ctc_weight = ctc_weight;
-    w->max_batch = sz->max_batch > sz->utt_batch ? sz->max_batch : sz->utt_batch;
-    size_t frames = (size_t)sz->max_frames * sz->max_batch;
-    if ((size_t)sz->utt_frames * sz->utt_batch > frames)
-        frames = (size_t)sz->utt_frames * sz->utt_batch;
-    size_t n = frames * d->dim;
-    w->work = autoencoder_work_new(m, sz->max_batch, sz->max_frames, sz->max_frames);
-    if (sz->utt_batch > 0)
-        w->utt_work = autoencoder_work_new(m, sz->utt_batch, sz->utt_frames, 1);
-    w->in = malloc(n * sizeof(float));
-    w->clean = malloc(n * sizeof(float));
-    w->tgt = malloc(n * sizeof(float));
-    w->in_len = malloc(w->max_batch * sizeof(int));
-    w->tgt_len = malloc(w->max_batch * sizeof(int));
-    w->labels = malloc(((size_t)w->max_batch * sz->max_labels + 1) * sizeof(int));
-    w->label_off = malloc(w->max_batch * sizeof(int));
-    w->label_len = malloc(w->max_batch * sizeof(int));
-    w->grads = calloc(autoencoder_params_const(m)->num_params, sizeof(float));
-    return w->work && (w->utt_work || sz->utt_batch == 0) && w->in && w->clean && w->tgt &&
-                   w->in_len && w->tgt_len && w->labels && w->label_off && w->label_len &&
-                   w->grads
-               ? 0
-               : -1;
-}
-
-static void worker_free(worker *w) {
-    autoencoder_work_free(w->work);
-    autoencoder_work_free(w->utt_work);
-    free(w->labels);
-    free(w->label_off);
-    free(w->label_len);
-    free(w->in);
-    free(w->clean);
-    free(w->tgt);
-    free(w->in_len);
-    free(w->tgt_len);
-    free(w->grads);
-}
-
-/* out (T, n, D) time-major, zero-padded, from segments ids; lengths (n); returns T. */
-static int gather(float *out, int *lengths, const trainer_data *d, const long *ids, int n) {
-    int T = 0, D = d->dim;
-    for (int b = 0; b < n; b++) {
-        lengths[b] = d->segs[ids[b]].length;
-        if (lengths[b] > T)
-            T = lengths[b];
-    }
-    memset(out, 0, sizeof(float) * (size_t)T * n * D);
-    for (int b = 0; b < n; b++) {
-        const float *src = d->pool + d->segs[ids[b]].offset;
-        for (int t = 0; t < lengths[b]; t++)
-            memcpy(out + ((size_t)t * n + b) * D, src + (size_t)t * D, sizeof(float) * D);
-    }
-    return T;
-}
-
-/* The transcripts of segments ids into labels, offsets and lengths (n);
- * returns the number of labels. */
-static int gather_labels(int *labels, int *offsets, int *lengths, const trainer_data *d,
-                         const long *ids, int n) {
-    int pos = 0;
-    for (int b = 0; b < n; b++) {
-        const segment *s = &d->segs[ids[b]];
-        offsets[b] = pos;
-        lengths[b] = s->num_labels;
-        memcpy(labels + pos, d->labels + s->label_offset, sizeof(int) * s->num_labels);
-        pos += s->num_labels;
-    }
-    return pos;
-}
-
-static void *worker_run(void *arg) {
-    worker *w = arg;
-    if (w->n == 0) {
-        w->loss = 0;
-        if (w->backward)
-            memset(w->grads, 0, sizeof(float) * autoencoder_params_const(w->m)->num_params);
-        return NULL;
-    }
-    int D = w->d->dim;
-    int rebuild = w->d->segs[w->items[0]].rebuild; /* batches are of one kind */
-    int T_in = gather(w->clean, w->in_len, w->d, w->items, w->n);
-    const float *in = w->clean, *tgt = w->clean;
-    const int *tgt_len = w->in_len;
-    int T_out = T_in;
-    if (w->partners && rebuild) {
-        T_out = gather(w->tgt, w->tgt_len, w->d, w->partners, w->n);
-        tgt = w->tgt, tgt_len = w->tgt_len;
-    }
-    if (w->denoise) {
-        size_t n = (size_t)T_in * w->n * D;
-        for (size_t k = 0; k < n; k++)
-            w->in[k] = rand_unit(&w->rng) < w->denoise_prob ? 0.0f : w->clean[k];
-        in = w->in;
-    }
-    if (w->backward)
-        memset(w->grads, 0, sizeof(float) * autoencoder_params_const(w->m)->num_params);
-    ae_batch bt = {.in = in, .in_lengths = w->in_len, .T_in = T_in, .B = w->n,
-                   .target = rebuild && !w->head_only ? tgt : NULL, .tgt_lengths = tgt_len,
-                   .T_out = T_out, .ctc_weight = w->ctc_weight, .head_only = w->head_only};
-    if (w->ctc_weight > 0 &&
-        gather_labels(w->labels, w->label_off, w->label_len, w->d, w->items, w->n) > 0)
-        bt.labels = w->labels, bt.label_offsets = w->label_off, bt.label_lengths = w->label_len;
-    w->loss = autoencoder_train_batch(w->m, rebuild ? w->work : w->utt_work, &bt, w->weight,
-                                      w->backward ? w->grads : NULL, NULL);
-    return NULL;
-}
-
-/* Runs one batch split over the workers; returns its mean loss.  With
- * backward, the summed gradient is left in the model's gradient block. */
-static float run_batch(autoencoder *m, worker *workers, int num_threads, const trainer_data *d,
-                       const long *items, const long *partners, int n, int denoise,
-                       float denoise_prob, uint64_t rng_seed, int backward) {
-    int per = (n + num_threads - 1) / num_threads;
-    long total = 0;
-    if (!d->segs[items[0]].rebuild)
-        partners = NULL; /* CTC only: the input is what is weighed */
-    for (int b = 0; b < n; b++)
-        total += d->segs[partners ? partners[b] : items[b]].length;
-    pthread_t tids[TRAINER_MAX_THREADS];
-    int started[TRAINER_MAX_THREADS] = {0};
-    for (int k = 0; k < num_threads; k++) {
-        worker *w = &workers[k];
-        int lo = k * per < n ? k * per : n, hi = (k + 1) * per < n ? (k + 1) * per : n;
-        w->items = items + lo, w->partners = partners ? partners + lo : NULL, w->n = hi - lo;
-        long frames = 0;
-        for (int b = lo; b < hi; b++)
-            frames += d->segs[partners ? partners[b] : items[b]].length;
-        w->weight = total ? (float)frames / total : 0;
-        w->denoise = denoise, w->denoise_prob = denoise_prob;
-        w->rng = rng_seed * 0x100000001B3ull + k;
-        w->backward = backward;
-        if (k > 0 && pthread_create(&tids[k], NULL, worker_run, w) == 0)
-            started[k] = 1;
-        else if (k > 0)
-            worker_run(w); /* could not start a thread: do it here */
-    }
-    worker_run(&workers[0]);
-    double loss = workers[0].loss * workers[0].weight;
-    for (int k = 1; k < num_threads; k++) {
-        if (started[k])
-            pthread_join(tids[k], NULL);
-        loss += (double)workers[k].loss * workers[k].weight;
-    }
-    if (backward) {
-        NnParams *p = autoencoder_params(m);
-        memcpy(p->grads, workers[0].grads, sizeof(float) * p->num_params);
-        for (int k = 1; k < num_threads; k++)
-            for (size_t i = 0; i < p->num_params; i++)
-                p->grads[i] += workers[k].grads[i];
-    }
-    return (float)loss;
 }
 
 static int write_checkpoint(autoencoder *m, const trainer_options *opts, const AdamState *adam,
@@ -443,7 +245,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     long *batch_start = malloc(sizeof(long) * (N + 2)), *batch_perm = malloc(sizeof(long) * (N + 1));
     trainer_sort_item *scratch = malloc(sizeof(trainer_sort_item) * N);
     unsigned char *is_train = calloc(N, 1), *all = malloc(N);
-    worker workers[TRAINER_MAX_THREADS];
+    trainer_worker workers[TRAINER_MAX_THREADS];
     int num_workers = 0;
     trainer_word_groups groups = {0};
     if (!items || !val || !val_partner || !order || !partners || !batch_start || !batch_perm ||
@@ -481,7 +283,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     long num_items = 0, nv = 0;
     // Utterances (CTC only) train without a partner, and not at all without
     // a CTC term; held-out segments are listed rebuilt ones first.
-    worker_sizes sz = {0};
+    trainer_worker_sizes sz = {0};
     for (int kind = 1; kind >= 0; kind--)
         for (long i = 0; i < N; i++) {
             const segment *s = &d->segs[i];
@@ -525,11 +327,11 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     int per = (B + nt - 1) / nt, utt_per = (utt_batch + nt - 1) / nt;
     int vb = B < 64 ? 64 : B; /* validation batches on worker 0 */
     for (; num_workers < nt; num_workers++) {
-        worker_sizes wz = sz;
+        trainer_worker_sizes wz = sz;
         wz.max_batch = num_workers == 0 && vb > per ? vb : per;
         wz.utt_batch = utt_per;
-        if (worker_init(&workers[num_workers], m, d, &wz, ctc_weight) != 0) {
-            worker_free(&workers[num_workers]);
+        if (trainer_worker_init(&workers[num_workers], m, d, &wz, ctc_weight) != 0) {
+            trainer_worker_free(&workers[num_workers]);
             snprintf(err, err_len, "out of memory for the training scratch");
             goto cleanup;
         }
@@ -574,7 +376,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                                       ? trainer_pick_partner(d, &groups, is_train, bi[b], &prng)
                                       : bi[b];
             }
-            float loss = run_batch(m, workers, nt, d, bi, correspond ? partners : NULL, n,
+            float loss = trainer_run_batch(m, workers, nt, d, bi, correspond ? partners : NULL, n,
                                    opts->variant == TRAINER_DENOISE, opts->denoise_prob,
                                    step_seed, 1);
             NnParams *p = autoencoder_params(m);
@@ -619,7 +421,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                 long f = 0;
                 for (int b = 0; b < n; b++)
                     f += d->segs[val_partner[i + b]].length;
-                float l = run_batch(m, workers, 1, d, val + i, correspond ? val_partner + i : NULL,
+                float l = trainer_run_batch(m, workers, 1, d, val + i, correspond ? val_partner + i : NULL,
                                     (int)n, 0, 0, 0, 0);
                 sum += (double)l * f, weight += f;
             }
@@ -648,7 +450,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     rc = 0;
 cleanup:
     for (int k = 0; k < num_workers; k++)
-        worker_free(&workers[k]);
+        trainer_worker_free(&workers[k]);
     free(items), free(val), free(val_partner), free(order), free(partners), free(batch_start);
     free(batch_perm), free(scratch), free(is_train), free(all);
     free(groups.by_word), free(groups.word_start);
@@ -658,93 +460,4 @@ cleanup:
             d->pool[t * D + k] = d->pool[t * D + k] * stats.stddev[k] + stats.mean[k];
     autoencoder_free(m);
     return rc;
-}
-
-/* ------------------------------------------------------------- benchmark */
-
-double trainer_bench(const autoencoder_config *config, int B, int T, int num_threads,
-                     int num_steps, double *encode_fps, double *gflops) {
-    nn_blas_set_threads(1);
-    char err[256];
-    autoencoder *m = autoencoder_new(config, 1, err, sizeof err);
-    trainer_data *d = calloc(1, sizeof *d);
-    if (!m || !d || num_threads < 1 || num_threads > TRAINER_MAX_THREADS) {
-        autoencoder_free(m);
-        free(d);
-        return -1;
-    }
-    int D = config->input_dim;
-    d->dim = D;
-    float *frames = malloc(sizeof(float) * T * D);
-    uint64_t rng = 3;
-    for (int k = 0; k < T * D; k++)
-        frames[k] = (float)(2 * rand_unit(&rng) - 1);
-    long *ids = malloc(sizeof(long) * B);
-    for (int b = 0; b < B; b++) {
-        trainer_add_segment(d, frames, 0, T, -1, 0);
-        ids[b] = b;
-    }
-    worker workers[TRAINER_MAX_THREADS];
-    int per = (B + num_threads - 1) / num_threads;
-    for (int k = 0; k < num_threads; k++)
-        worker_init(&workers[k], m, d, &(worker_sizes){.max_batch = per, .max_frames = T}, 0.0f);
-    AdamState adam = adam_default();
-    NnParams *p = autoencoder_params(m);
-    for (int s = 0; s < 2; s++) { /* warm-up */
-        run_batch(m, workers, num_threads, d, ids, NULL, B, 0, 0, s, 1);
-        adam_step(p, &adam);
-    }
-    double t0 = trainer_now_s();
-    for (int s = 0; s < num_steps; s++) {
-        run_batch(m, workers, num_threads, d, ids, NULL, B, 0, 0, s, 1);
-        nn_clip_grad_norm(p, 5.0f);
-        adam_step(p, &adam);
-    }
-    double dt = trainer_now_s() - t0;
-    double fps = (double)num_steps * B * T / dt;
-    if (gflops)
-        *gflops = autoencoder_train_flops(config, B, T) * num_steps / dt * 1e-9;
-    if (encode_fps) {
-        encoder_state *s = encoder_state_new(m, B, T);
-        float *in = malloc(sizeof(float) * T * B * D), *out = malloc(sizeof(float) * B * config->vector_dim);
-        int *lengths = malloc(sizeof(int) * B);
-        for (int k = 0; k < T * B * D; k++)
-            in[k] = (float)(2 * rand_unit(&rng) - 1);
-        for (int b = 0; b < B; b++)
-            lengths[b] = T;
-        autoencoder_encode_prefixes(m, s, in, lengths, T, B, &T, 1, out);
-        double e0 = trainer_now_s();
-        int reps = num_steps * 3;
-        for (int r = 0; r < reps; r++)
-            autoencoder_encode_prefixes(m, s, in, lengths, T, B, &T, 1, out);
-        *encode_fps = (double)reps * B * T / (trainer_now_s() - e0);
-        encoder_state_free(s);
-        free(in), free(out), free(lengths);
-    }
-    for (int k = 0; k < num_threads; k++)
-        worker_free(&workers[k]);
-    free(frames), free(ids);
-    trainer_data_free(d);
-    autoencoder_free(m);
-    return fps;
-}
-
-double trainer_sgemm_gflops(int n, int num_threads) {
-    nn_blas_set_threads(num_threads);
-    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
-          *c = malloc(sizeof(float) * n * n);
-    uint64_t rng = 9;
-    for (long k = 0; k < (long)n * n; k++)
-        a[k] = (float)rand_unit(&rng), b[k] = (float)rand_unit(&rng);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-    int reps = 0;
-    double t0 = trainer_now_s(), dt;
-    do {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-        reps++;
-        dt = trainer_now_s() - t0;
-    } while (dt < 1.0);
-    free(a), free(b), free(c);
-    nn_blas_set_threads(1);
-    return 2.0 * n * n * (double)n * reps / dt * 1e-9;
 }

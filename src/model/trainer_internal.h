@@ -1,6 +1,7 @@
 /* What the trainer's files share (not part of the public API): the pooled
- * training segments and two small helpers. trainer_data.c loads the data,
- * trainer.c trains on it, trainer_bench.c-style code may fill it directly. */
+ * training segments, small helpers and the data-parallel step.
+ * trainer_data.c loads the data, trainer_step.c runs a batch over worker
+ * threads, trainer.c trains on it, trainer_bench.c times the step. */
 #ifndef S2S_TRAINER_INTERNAL_H
 #define S2S_TRAINER_INTERNAL_H
 #include "trainer.h"
@@ -122,4 +123,56 @@ double trainer_now_s(void);
 
 /* Passes a formatted message to the caller's note callback, if any. */
 void trainer_note(const trainer_callbacks *cb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ------------------------------------------- the data-parallel step (trainer_step.c) */
+
+enum { TRAINER_MAX_THREADS = 64 };
+
+/* One thread's share of a batch and its scratch. */
+typedef struct {
+    const autoencoder *m;
+    const trainer_data *d;
+    autoencoder_work *work;      /* batches the decoder rebuilds */
+    autoencoder_work *utt_work;  /* CTC-only batches of whole utterances, or NULL */
+    int max_batch;               /* room of in_len, tgt_len, label_off, label_len */
+    float *in, *clean, *tgt;     /* (T, B, D) each, for the larger of the two batch kinds */
+    int *in_len, *tgt_len;       /* (max_batch) */
+    int *labels;                 /* the batch's transcripts, concatenated */
+    int *label_off, *label_len;  /* (max_batch) */
+    float ctc_weight;            /* 0: no CTC term */
+    int head_only;               /* CTC only, no gradient into the encoder */
+    float *grads;                /* (num_params) this worker's gradient */
+    /* the job */
+    const long *items;           /* (n) input segments */
+    const long *partners;        /* (n) target segments, or NULL: the input itself */
+    int n;
+    int denoise;
+    float denoise_prob;
+    uint64_t rng;
+    float weight;                /* share of the batch's target frames */
+    int backward;
+    float loss;                  /* out */
+} trainer_worker;
+
+/* What the worker scratch must hold: batches of up to max_batch segments of
+ * up to max_frames frames (rebuilt), batches of up to utt_batch utterances
+ * of up to utt_frames frames (CTC only; utt_batch 0: none), max_labels
+ * labels per segment. */
+typedef struct {
+    int max_batch, max_frames, utt_batch, utt_frames, max_labels;
+} trainer_worker_sizes;
+
+/* Allocates w's scratch for batches of sz's sizes; 0, or -1 when out of
+ * memory (free w with trainer_worker_free either way). */
+int trainer_worker_init(trainer_worker *w, const autoencoder *m, const trainer_data *d,
+                        const trainer_worker_sizes *sz, float ctc_weight);
+
+void trainer_worker_free(trainer_worker *w);
+
+/* Runs one batch (segments items, rebuilding partners or, when NULL, the
+ * inputs themselves) split over num_threads workers; returns its mean loss.
+ * With backward, the summed gradient is left in the model's gradient block. */
+float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads,
+                        const trainer_data *d, const long *items, const long *partners, int n,
+                        int denoise, float denoise_prob, uint64_t rng_seed, int backward);
+
 #endif
