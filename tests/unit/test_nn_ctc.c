@@ -246,25 +246,38 @@ static int next_labels(int *labels, int L, int C) {
     return 0;
 }
 
+/* T frames of C random log-probabilities (a log-softmax of random logits). */
+static void random_log_probs(float *lp, int T, int C, uint64_t seed) {
+    float logits[64];
+    for (int k = 0; k < T * C; k++)
+        logits[k] = 3.0f * test_random_uniform(&seed);
+    nn_log_softmax(lp, logits, T, C);
+}
+
+/* The smallest CTC loss over every labelling of at most T labels (classes
+ * 1..C-1) that accept takes (accept NULL: all), by enumeration. */
+static double best_labelling_loss(const float *lp, int T, int C,
+                                  int (*accept)(const void *ctx, const int *labels, int n),
+                                  const void *ctx) {
+    double best = INFINITY;
+    for (int L = 0; L <= T; L++) {
+        int labels[16];
+        for (int i = 0; i < L; i++)
+            labels[i] = 1;
+        do {
+            if (!accept || accept(ctx, labels, L))
+                best = fmin(best, ctc_loss(lp, T, C, C, labels, L, BLANK, NULL, 1));
+        } while (L > 0 && next_labels(labels, L, C));
+    }
+    return best;
+}
+
 START_TEST(test_wide_beam_finds_most_probable_labelling) {
     enum { T = 5, C = 3 };
     for (uint64_t seed = 1; seed <= 20; seed++) {
-        uint64_t rng = seed;
-        float logits[T * C], lp[T * C];
-        for (int k = 0; k < T * C; k++)
-            logits[k] = 3.0f * test_random_uniform(&rng);
-        nn_log_softmax(lp, logits, T, C);
-        double best = INFINITY;
-        for (int L = 0; L <= T; L++) {
-            int labels[T];
-            for (int i = 0; i < L; i++)
-                labels[i] = 1;
-            do {
-                double loss = ctc_loss(lp, T, C, C, labels, L, BLANK, NULL, 1);
-                if (loss < best)
-                    best = loss;
-            } while (L > 0 && next_labels(labels, L, C));
-        }
+        float lp[T * C];
+        random_log_probs(lp, T, C, seed);
+        double best = best_labelling_loss(lp, T, C, NULL, NULL);
         ctc_token out[T];
         double log_prob;
         const ctc_beam_options opt = {.beam_width = 64, .prune = 100.0f};
@@ -303,9 +316,13 @@ START_TEST(test_lexicon_trie) {
 }
 END_TEST
 
-/* Whether labels[0..n) are lexicon words separated by single separators,
- * with at most one separator at the end and none first. */
-static int spells_words(const ctc_lexicon *lex, int separator, const int *labels, int n) {
+enum { SEPARATOR = 1 };
+
+/* Whether labels[0..n) are words of the lexicon ctx separated by single
+ * separators, with at most one separator at the end and none first. */
+static int spells_words(const void *ctx, const int *labels, int n) {
+    const ctc_lexicon *lex = ctx;
+    const int separator = SEPARATOR;
     int node = CTC_LEXICON_ROOT;
     for (int i = 0; i < n; i++) {
         if (labels[i] == separator) {
@@ -321,33 +338,20 @@ static int spells_words(const ctc_lexicon *lex, int separator, const int *labels
 
 START_TEST(test_lexicon_beam_finds_most_probable_word_sequence) {
     /* classes: blank, separator 1, letters 2 and 3; words "b", "bc", "ccb" */
-    enum { T = 6, C = 4, SEP = 1 };
+    enum { T = 6, C = 4 };
     ctc_lexicon *lex = ctc_lexicon_new();
     const int w1[] = {2}, w2[] = {2, 3}, w3[] = {3, 3, 2};
     ck_assert(ctc_lexicon_add(lex, w1, 1) == 0 && ctc_lexicon_add(lex, w2, 2) == 0 &&
               ctc_lexicon_add(lex, w3, 3) == 0);
     const ctc_beam_options opt = {
-        .beam_width = 256, .prune = 100.0f, .lexicon = lex, .separator = SEP};
+        .beam_width = 256, .prune = 100.0f, .lexicon = lex, .separator = SEPARATOR};
     int differs = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
-        uint64_t rng = seed;
-        float logits[T * C], lp[T * C];
-        for (int k = 0; k < T * C; k++)
-            logits[k] = 3.0f * test_random_uniform(&rng);
-        nn_log_softmax(lp, logits, T, C);
+        float lp[T * C];
+        random_log_probs(lp, T, C, seed);
         /* the best labelling of all, and the best made of the lexicon's words */
-        double best_any = INFINITY, best_words = INFINITY;
-        for (int L = 0; L <= T; L++) {
-            int labels[T];
-            for (int i = 0; i < L; i++)
-                labels[i] = 1;
-            do {
-                double loss = ctc_loss(lp, T, C, C, labels, L, BLANK, NULL, 1);
-                best_any = fmin(best_any, loss);
-                if (spells_words(lex, SEP, labels, L))
-                    best_words = fmin(best_words, loss);
-            } while (L > 0 && next_labels(labels, L, C));
-        }
+        double best_any = best_labelling_loss(lp, T, C, NULL, NULL);
+        double best_words = best_labelling_loss(lp, T, C, spells_words, lex);
         differs += best_words > best_any + 1e-6;
         ctc_token out[T];
         double log_prob;
@@ -356,7 +360,7 @@ START_TEST(test_lexicon_beam_finds_most_probable_word_sequence) {
         int labels[T];
         for (int i = 0; i < n; i++)
             labels[i] = out[i].label;
-        ck_assert_msg(spells_words(lex, SEP, labels, n), "seed %d: not lexicon words", (int)seed);
+        ck_assert_msg(spells_words(lex, labels, n), "seed %d: not lexicon words", (int)seed);
         ck_assert_msg(fabs(-log_prob - best_words) < 1e-5, "seed %d: beam %g, best words %g",
                       (int)seed, -log_prob, best_words);
     }
