@@ -3,6 +3,8 @@
  * and a message. */
 #ifndef S2S_CLI_H
 #define S2S_CLI_H
+#include "transcriber.h"
+
 #include <stdio.h>
 
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
@@ -31,6 +33,16 @@ void cli_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* The model used when none is named: $S2S_MODEL, else the default model in
  * the data folder. Returns a static string. */
 const char *cli_default_model_path(void);
+
+/* How s2s transcribe, index and reindex decode the CTC head: the word list
+ * lexicon_path (NULL: $S2S_LEXICON; NULL or empty there too: none) is
+ * loaded into *lexicon (free it with ctc_lexicon_free after use; NULL
+ * without one) and out->lexicon; beam 0 picks the default width, 8, or 64
+ * with a lexicon (a word is only checked once whole, so the right one needs
+ * more room to survive).  Returns 0, or -1 after naming the word list's
+ * problem on stderr. */
+int cli_decode_options(const char *lexicon_path, int beam, transcribe_options *out,
+                       ctc_lexicon **lexicon);
 
 /* The file name of path without folder and extension ("a/b.wav" -> "b"),
  * the name queries and recordings go by in truth files and reports. */

@@ -1,5 +1,6 @@
 /* Diagnostics, defaults and small parsing helpers shared by the subcommands. */
 #include "cli.h"
+#include "ctc_text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -44,6 +45,24 @@ const char *cli_default_model_path(void) {
     if (env && *env) return env;
     snprintf(path, sizeof path, "%s/s2s-default.model", S2S_DATA_DIR);
     return path;
+}
+
+int cli_decode_options(const char *lexicon_path, int beam, transcribe_options *out,
+                       ctc_lexicon **lexicon) {
+    if (!lexicon_path)
+        lexicon_path = getenv("S2S_LEXICON");
+    *lexicon = NULL;
+    if (lexicon_path && *lexicon_path) {
+        char err[CLI_ERR_LEN];
+        *lexicon = ctc_text_load_lexicon(lexicon_path, err, sizeof err);
+        if (!*lexicon) {
+            cli_error(lexicon_path, "%s", err);
+            return -1;
+        }
+    }
+    *out = (transcribe_options){.beam_width = beam ? beam : *lexicon ? 64 : 8,
+                                .lexicon = *lexicon};
+    return 0;
 }
 
 void cli_json_string(FILE *out, const char *s) {

@@ -35,7 +35,9 @@ static const char *const help =
     "                  pause of N frames or more and end where it stops before\n"
     "                  one; 0: fixed windows only (default: 5)\n"
     "  --beam N        with a CTC head: prefix beam width of the stored transcripts\n"
-    "                  (default: 8, as s2s transcribe; 1: greedy)\n"
+    "                  (default: 8, or 64 with a lexicon, as s2s transcribe; 1: greedy)\n"
+    "  --lexicon FILE  stored transcripts hold only words of FILE, one or more a\n"
+    "                  line (default: $S2S_LEXICON if set; see s2s transcribe)\n"
     "  --no-transcripts  store no transcripts, even with a CTC head (faster)\n"
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
@@ -44,8 +46,8 @@ static const char *const help =
     "indexed), 2 bad usage.\n";
 
 typedef struct {
-    const char *db_path, *model_path, *list_path;
-    int num_jobs, store_float, beam;
+    const char *db_path, *model_path, *list_path, *lexicon_path;
+    int num_jobs, store_float, beam, no_transcripts;
     segmenter_options segmenter;
 } index_args;
 
@@ -82,11 +84,11 @@ int cmd_index(int argc, char **argv) {
         {"float", no_argument, 0, 'f'},      {"quiet", no_argument, 0, 'q'},
         {"hop", required_argument, 0, 'H'},  {"windows", required_argument, 0, 'W'},
         {"pause", required_argument, 0, 'P'}, {"beam", required_argument, 0, 'B'},
-        {"no-transcripts", no_argument, 0, 'N'},
+        {"no-transcripts", no_argument, 0, 'N'}, {"lexicon", required_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
     };
     index_args args = {.db_path = "s2s.db", .num_jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
-                       .beam = 8, .segmenter = segmenter_defaults()};
+                       .segmenter = segmenter_defaults()};
     long value;
     int c;
     opterr = 0;
@@ -112,7 +114,8 @@ int cmd_index(int argc, char **argv) {
             if (cli_parse_int("index", "--beam", optarg, 1, 1000, &value) != 0) return EXIT_USAGE;
             args.beam = (int)value;
             break;
-        case 'N': args.beam = 0; break;
+        case 'N': args.no_transcripts = 1; break;
+        case 'L': args.lexicon_path = optarg; break;
         case 'W':
             if (index_workers_parse_windows(optarg, &args.segmenter) != 0)
                 return cli_usage_error("index", "--windows wants ascending frame counts like 30,50,70,100");
@@ -125,7 +128,8 @@ int cmd_index(int argc, char **argv) {
     index_session session;
     index_workers job = {.session = &session, .segmenter = args.segmenter,
                          .mode = INDEX_WORKERS_ADD, .num_jobs = args.num_jobs,
-                         .transcript_beam = args.beam, .verb = "indexed"};
+                         .verb = "indexed"};
+    ctc_lexicon *lexicon = NULL;
     memset(&session, 0, sizeof session);
     int owns_paths = 0;
     if (args.list_path) {
@@ -143,6 +147,11 @@ int cmd_index(int argc, char **argv) {
 
     char err[CLI_ERR_LEN];
     int status = EXIT_OK;
+    if (!args.no_transcripts &&
+        cli_decode_options(args.lexicon_path, args.beam, &job.transcripts, &lexicon) != 0) {
+        status = EXIT_SOME_FAILED;
+        goto cleanup;
+    }
     if (index_session_open(&session, args.db_path, args.model_path, 1, err, sizeof err) != 0) {
         cli_error(NULL, "%s", err);
         status = EXIT_SOME_FAILED;
@@ -163,6 +172,7 @@ int cmd_index(int argc, char **argv) {
     if (job.num_failed) status = EXIT_SOME_FAILED;
 cleanup:
     index_session_close(&session);
+    ctc_lexicon_free(lexicon);
     if (owns_paths) {
         for (int i = 0; i < job.num_paths; i++) free(job.paths[i]);
         free((void *)job.paths);

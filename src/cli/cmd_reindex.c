@@ -74,6 +74,7 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
     int64_t old_model_id = 0;
     path_list list = {0};
     index_model old_model = {0};
+    ctc_lexicon *lexicon = NULL;
     int status = EXIT_SOME_FAILED;
     if (index_session_open_reembed(&session, db_path, model_path, &old_model_id, err, sizeof err) !=
         0) {
@@ -92,8 +93,11 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
                  list.num_paths, list.duration_s / 3600.0, session.model_path, old_model.name);
     index_workers job = {.session = &session, .segmenter = *segmenter,
                          .mode = INDEX_WORKERS_REEMBED, .paths = list.paths,
-                         .num_paths = list.num_paths, .num_jobs = num_jobs, .transcript_beam = 8,
+                         .num_paths = list.num_paths, .num_jobs = num_jobs,
                          .verb = "re-embedded"};
+    // transcripts decoded as s2s index does by default ($S2S_LEXICON)
+    if (cli_decode_options(NULL, 0, &job.transcripts, &lexicon) != 0)
+        goto cleanup;
     if (index_workers_run(&job) != 0) {
         cli_error(NULL, "cannot start the worker threads");
         goto cleanup;
@@ -118,6 +122,7 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
         cli_note("the index already uses %s\n", session.model_path);
     status = job.num_failed ? EXIT_SOME_FAILED : EXIT_OK;
 cleanup:
+    ctc_lexicon_free(lexicon);
     index_model_free(&old_model);
     path_list_free(&list);
     index_session_close(&session);

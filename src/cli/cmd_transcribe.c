@@ -1,7 +1,6 @@
 /* s2s transcribe: what was said in each audio file, with the model's CTC
  * head; text lines, or JSON lines with each word's start and end. */
 #include "cli.h"
-#include "ctc_text.h"
 #include "gemm.h"
 #include "transcriber.h"
 
@@ -91,7 +90,7 @@ int cmd_transcribe(int argc, char **argv) {
         {0, 0, 0, 0},
     };
     const char *model_path = cli_default_model_path();
-    const char *lexicon_path = getenv("S2S_LEXICON");
+    const char *lexicon_path = NULL; /* $S2S_LEXICON */
     long beam = 0; /* 0: the default for the decoding asked for */
     int json = 0, c;
     opterr = 0;
@@ -130,21 +129,12 @@ int cmd_transcribe(int argc, char **argv) {
         autoencoder_free(m);
         return EXIT_SOME_FAILED;
     }
-    // A lexicon holds back a word until it is whole, so its search needs
-    // more prefixes to keep the right one (measured: README).
-    transcribe_options decode = {.beam_width = (int)beam};
-    ctc_lexicon *lexicon = NULL;
-    if (lexicon_path && *lexicon_path) {
-        lexicon = ctc_text_load_lexicon(lexicon_path, err, sizeof err);
-        if (!lexicon) {
-            cli_error(lexicon_path, "%s", err);
-            autoencoder_free(m);
-            return EXIT_SOME_FAILED;
-        }
-        decode.lexicon = lexicon;
+    transcribe_options decode;
+    ctc_lexicon *lexicon;
+    if (cli_decode_options(lexicon_path, (int)beam, &decode, &lexicon) != 0) {
+        autoencoder_free(m);
+        return EXIT_SOME_FAILED;
     }
-    if (decode.beam_width == 0)
-        decode.beam_width = lexicon ? 64 : 8;
     int failed = 0;
     for (int i = optind; i < argc; i++)
         failed += transcribe_file(m, argv[i], &decode, json) != 0;

@@ -89,13 +89,15 @@ static int add_posteriors(void *user, long start_frame, const float *log_probs, 
 /* What the CTC head hears in frames: *text gets the transcript in the
  * index's text form (transcript_format.h) and *posteriors the packed frame
  * posteriors (posteriorgram.h), both to free(); both NULL when the model has
- * no CTC head or beam is 0 (none wanted). Returns 0, or -1 with err. */
-static int transcribe_for_index(const autoencoder *model, const feature_matrix *frames, int beam,
+ * no CTC head or decode->beam_width is 0 (none wanted). Returns 0, or -1
+ * with err. */
+static int transcribe_for_index(const autoencoder *model, const feature_matrix *frames,
+                                const transcribe_options *decode,
                                 char **text, posteriorgram_writer *posteriors, char *err,
                                 int err_len) {
     *text = NULL;
     memset(posteriors, 0, sizeof *posteriors);
-    if (autoencoder_ctc_classes(model) == 0 || beam <= 0) return 0;
+    if (autoencoder_ctc_classes(model) == 0 || decode->beam_width <= 0) return 0;
     const feature_options *fo = autoencoder_feature_options(model);
     if (posteriorgram_writer_init(posteriors, autoencoder_ctc_classes(model), POSTERIORS_FLOOR,
                                   (int)fo->mfcc.frame_shift_ms,
@@ -104,8 +106,7 @@ static int transcribe_for_index(const autoencoder *model, const feature_matrix *
         return -1;
     }
     transcript t;
-    const transcribe_options decode = {.beam_width = beam};
-    if (transcribe_frames_each(model, frames, &decode, &t, add_posteriors, posteriors, err,
+    if (transcribe_frames_each(model, frames, decode, &t, add_posteriors, posteriors, err,
                                err_len) == 0) {
         *text = transcript_format(&t);
         if (!*text) snprintf(err, err_len, "out of memory");
@@ -142,7 +143,7 @@ static int embed_one(pool *p, embedder_state *embedder, const char *path) {
     }
     char *text;
     posteriorgram_writer posteriors;
-    if (transcribe_for_index(model, &frames, p->w->transcript_beam, &text, &posteriors, err,
+    if (transcribe_for_index(model, &frames, &p->w->transcripts, &text, &posteriors, err,
                              sizeof err) != 0) {
         cli_error(path, "%s", err);
         features_free(&frames);

@@ -10,6 +10,7 @@
 #define S2S_INDEX_WORKERS_H
 #include "index_session.h"
 #include "segmenter.h"
+#include "transcriber.h"
 
 typedef enum {
     /* A new or changed file is (re)indexed, an unchanged one with vectors
@@ -31,8 +32,8 @@ typedef struct {
     char *const *paths;
     int num_paths;
     int num_jobs;                    /* threads, >= 1 */
-    int transcript_beam;             /* with a CTC head: beam width of the stored
-                                        transcripts, 1 greedy; 0: none stored */
+    transcribe_options transcripts;  /* with a CTC head: how the stored transcripts
+                                        are decoded; beam_width 0: none stored */
     const char *verb;                /* for progress, e.g. "indexed" */
     /* out */
     int num_embedded, num_skipped, num_failed;

@@ -52,6 +52,17 @@ awk -F'\t' 'NF != 3 || $1 > $2 || (NR > 1 && $1 < prev) { bad = 1 } { prev = $1 
 expect_status 0 "index --beam 8" "$S2S" index -q --db "$TMP/beam.db" --beam 8 --model "$TMP/head.model" $AUDIO
 [ "$(transcript_of "$TMP/beam.db" speech_b | cut -f3 | tr '\n' ' ')" = "the cat sat on the mat " ] &&
     pass "beam search transcript stored" || fail "--beam 8: $(transcript_of "$TMP/beam.db" speech_b)"
+printf 'the\ncat\nsat\non\nopen\ndoor\nplease\nwe\nmeet\nagain\nfriday\n' >"$TMP/nomat.txt"
+expect_status 0 "index --lexicon" "$S2S" index -q --db "$TMP/lex.db" --lexicon "$TMP/nomat.txt" --model "$TMP/head.model" $AUDIO
+words=$(transcript_of "$TMP/lex.db" speech_b | cut -f3 | tr '\n' ' ')
+case " $words" in
+*" the cat sat on the "*) ! echo " $words" | tr ' ' '\n' | grep -qvxF -e '' -f "$TMP/nomat.txt" &&
+    pass "lexicon transcript: list words only ($words)" || fail "--lexicon: word outside the list: $words" ;;
+*) fail "--lexicon transcript: $words" ;;
+esac
+expect_status 1 "index --lexicon missing" "$S2S" index -q --db "$TMP/nolex.db" --lexicon "$TMP/nope.txt" --model "$TMP/head.model" $AUDIO
+expect_grep "nope.txt: cannot open word list" "$TMP/err" "missing lexicon named"
+[ ! -e "$TMP/nolex.db" ] && pass "nothing indexed without the lexicon asked for" || fail "index made without its lexicon"
 expect_status 0 "index --no-transcripts" "$S2S" index -q --db "$TMP/none.db" --no-transcripts --model "$TMP/head.model" $AUDIO
 [ "$(transcript_of "$TMP/none.db" speech_b)" = NULL ] && pass "--no-transcripts stores none" ||
     fail "--no-transcripts stored: $(transcript_of "$TMP/none.db" speech_b)"
