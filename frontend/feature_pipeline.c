@@ -308,3 +308,16 @@ void features_free(feature_matrix *m) {
     m->log_energy = NULL;
     m->num_frames = 0;
 }
+
+long features_speech_regions(const feature_matrix *frames, const feature_options *options,
+                             const vad_options *vad, vad_region **regions) {
+    int frame_length = (int)(options->mfcc.sample_rate_hz * 0.001 * options->mfcc.frame_length_ms);
+    long num = vad_detect(frames->log_energy, frames->num_frames, frame_length, vad, NULL, 0);
+    *regions = NULL;
+    if (num <= 0)
+        return num;
+    if (!(*regions = malloc(sizeof **regions * num)))
+        return -1;
+    vad_detect(frames->log_energy, frames->num_frames, frame_length, vad, *regions, num);
+    return num;
+}

@@ -6,6 +6,7 @@
 #ifndef S2S_FEATURES_H
 #define S2S_FEATURES_H
 #include "mfcc.h"
+#include "vad.h"
 
 #define FEATURES_MAX_DIM 128
 
@@ -76,4 +77,10 @@ void features_subtract_sliding_mean(float *frames, long num_frames, int dim,
 void features_normalise(float *frames, long num_frames, const feature_stats *stats);
 
 void features_free(feature_matrix *matrix);
+
+/* The speech regions of frames computed with options: the VAD (vad's
+ * settings) on their log energies.  *regions gets a malloc'ed array (NULL
+ * when there is no speech).  Returns how many, or -1 when out of memory. */
+long features_speech_regions(const feature_matrix *frames, const feature_options *options,
+                             const vad_options *vad, vad_region **regions);
 #endif

@@ -99,14 +99,7 @@ static long find_speech(const feature_matrix *frames, const feature_options *opt
                         vad_region **regions) {
     vad_options vad = vad_defaults();
     vad.padding_frames = 0;
-    int frame_length = (int)(options->mfcc.sample_rate_hz * 0.001 * options->mfcc.frame_length_ms);
-    long num = vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, NULL, 0);
-    *regions = NULL;
-    if (num <= 0) return num;
-    *regions = malloc(sizeof **regions * num);
-    if (!*regions) return -1;
-    vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, *regions, num);
-    return num;
+    return features_speech_regions(frames, options, &vad, regions);
 }
 
 /* Per-frame speech decisions (before hangover), for the pauses that bound

@@ -261,8 +261,7 @@ static int load_windows(trainer_data *d, const trainer_options *opts, const feat
                         const char *const *files, int num_files, const trainer_callbacks *cb,
                         char *err, int err_len) {
     uint64_t rng = opts->seed ^ 0x5eedf00dull;
-    vad_options vo = vad_defaults();
-    int frame_length = (int)(fo->mfcc.sample_rate_hz * 0.001f * fo->mfcc.frame_length_ms);
+    const vad_options vo = vad_defaults();
     int lo = opts->min_window_frames, hi = opts->max_window_frames;
     for (int i = 0; i < num_files; i++) {
         feature_matrix fm;
@@ -274,11 +273,14 @@ static int load_windows(trainer_data *d, const trainer_options *opts, const feat
         }
         d->num_files++;
         int speaker = trainer_speaker_of(d, files[i]);
-        long num = vad_detect(fm.log_energy, fm.num_frames, frame_length, &vo, NULL, 0);
-        vad_region *regions = num > 0 ? malloc(num * sizeof *regions) : NULL;
-        if (num > 0 && regions)
-            vad_detect(fm.log_energy, fm.num_frames, frame_length, &vo, regions, num);
-        for (long r = 0; regions && r < num; r++) {
+        vad_region *regions;
+        long num = features_speech_regions(&fm, fo, &vo, &regions);
+        if (num < 0) {
+            features_free(&fm);
+            snprintf(err, err_len, "out of memory");
+            return -1;
+        }
+        for (long r = 0; r < num; r++) {
             long pos = regions[r].start_frame, end = regions[r].end_frame;
             while (end - pos >= lo) {
                 long len = lo + rand_below(&rng, hi - lo + 1);

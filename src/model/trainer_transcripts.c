@@ -86,15 +86,11 @@ static int read_lines(const char *path, transcript_line **out, long *num_out, ch
  * frame, with the VAD's padding.  0, or -1 when no speech is found. */
 static int speech_span(const feature_matrix *fm, const feature_options *fo, long *start,
                        long *end) {
-    vad_options vo = vad_defaults();
-    int frame_length = (int)(fo->mfcc.sample_rate_hz * 0.001f * fo->mfcc.frame_length_ms);
-    long num = vad_detect(fm->log_energy, fm->num_frames, frame_length, &vo, NULL, 0);
+    const vad_options vo = vad_defaults();
+    vad_region *regions;
+    long num = features_speech_regions(fm, fo, &vo, &regions);
     if (num <= 0)
         return -1;
-    vad_region *regions = malloc(num * sizeof *regions);
-    if (!regions)
-        return -1;
-    vad_detect(fm->log_energy, fm->num_frames, frame_length, &vo, regions, num);
     *start = regions[0].start_frame, *end = regions[num - 1].end_frame;
     free(regions);
     return 0;

@@ -108,23 +108,20 @@ int transcribe_frames_each(const autoencoder *model, const feature_matrix *frame
         return -1;
     }
     const feature_options *fo = autoencoder_feature_options(model);
-    vad_options vad = vad_defaults();
-    int frame_length = (int)(fo->mfcc.sample_rate_hz * 0.001 * fo->mfcc.frame_length_ms);
-    long num = vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, NULL, 0);
+    const vad_options vad = vad_defaults();
+    vad_region *regions;
+    long num = features_speech_regions(frames, fo, &vad, &regions);
     if (num <= 0)
         return num < 0 ? (snprintf(err, err_len, "out of memory"), -1) : 0;
-    vad_region *regions = malloc(sizeof *regions * num);
     encoder_state *state = encoder_state_new(model, 1, CHUNK_FRAMES);
     float *log_probs = malloc(sizeof(float) * CHUNK_FRAMES * C);
     ctc_token *tokens = malloc(sizeof(ctc_token) * CHUNK_FRAMES);
-    int rc = regions && state && log_probs && tokens ? 0 : -1, capacity = 0;
+    int rc = state && log_probs && tokens ? 0 : -1, capacity = 0;
     const int greedy = opt->beam_width <= 1 && !opt->lexicon;
     const ctc_beam_options beam = {.beam_width = opt->beam_width > 1 ? opt->beam_width : 1,
                                    .prune = BEAM_PRUNE,
                                    .lexicon = opt->lexicon,
                                    .separator = CTC_SPACE};
-    if (rc == 0)
-        vad_detect(frames->log_energy, frames->num_frames, frame_length, &vad, regions, num);
     for (long r = 0; r < num && rc == 0; r++) {
         for (long start = regions[r].start_frame, end; start < regions[r].end_frame && rc == 0;
              start = end) {
