@@ -48,7 +48,8 @@ typedef struct {
     int max_validation;         /* 1024: validation segments evaluated at most */
     const char *transcripts_path; /* NULL, or transcripts for the CTC head (see trainer_data_load) */
     float ctc_weight;           /* 1: weight of the CTC loss beside reconstruction */
-    int max_utterance_frames;   /* 1500: longer transcribed utterances are skipped */
+    int max_utterance_frames;   /* 1500: longer transcribed utterances are cut between
+                                   words (word-time files) or skipped */
     int head_only;              /* 0; 1: train only the CTC head, on every transcribed
                                    segment; the encoder, decoder and vectors stay */
     const char *init_path;      /* NULL, or a model to start from (its weights and statistics) */

@@ -96,8 +96,55 @@ static int speech_span(const feature_matrix *fm, const feature_options *fo, long
     return 0;
 }
 
-/* Adds the utterance of lines [i, j) (one file) to d.  A file that cannot be
- * read is reported and skipped; returns -1 only when out of memory. */
+/* Adds frames [start, end) of fm, labelled with the texts of lines [i, j)
+ * joined by spaces, as one CTC-only segment; one longer than the head
+ * trains on is counted in *num_too_long instead.  -1 when out of memory. */
+static int add_span(trainer_data *d, const trainer_options *opts, const feature_matrix *fm,
+                    const transcript_line *lines, long i, long j, long start, long end,
+                    long *num_too_long) {
+    if (start < 0)
+        start = 0;
+    if (end > fm->num_frames)
+        end = fm->num_frames;
+    if (end - start < 3)
+        return 0;
+    if (end - start > opts->max_utterance_frames) {
+        (*num_too_long)++;
+        return 0;
+    }
+    size_t text_len = 1;
+    for (long k = i; k < j; k++)
+        text_len += strlen(lines[k].text) + 1;
+    char *text = malloc(text_len);
+    if (!text)
+        return -1;
+    text[0] = 0;
+    for (long k = i; k < j; k++) {
+        if (k > i)
+            strcat(text, " ");
+        strcat(text, lines[k].text);
+    }
+    int rc = 0;
+    if (trainer_add_segment(d, fm->data, start, (int)(end - start), -1,
+                            trainer_speaker_of(d, lines[i].file)) != 0 ||
+        trainer_label_last_segment(d, text) != 0) {
+        rc = -1;
+    } else if (d->segs[d->num_segs - 1].num_labels == 0) {
+        d->num_segs--; /* nothing to learn from an empty text */
+        d->pool_len -= (long)(end - start) * d->dim;
+    } else {
+        d->segs[d->num_segs - 1].rebuild = 0;
+        d->num_utterances++;
+    }
+    free(text);
+    return rc;
+}
+
+/* Adds the utterances of lines [i, j) (one file) to d: the file's speech
+ * with its text, or its words, in runs of consecutive words as long as the
+ * head trains on (a long recording with word times is cut between words,
+ * not left out).  A file that cannot be read is reported and skipped;
+ * returns -1 only when out of memory. */
 static int add_utterance(trainer_data *d, const trainer_options *opts, const feature_options *fo,
                          const transcript_line *lines, long i, long j, const trainer_callbacks *cb,
                          long *num_too_long) {
@@ -110,48 +157,21 @@ static int add_utterance(trainer_data *d, const trainer_options *opts, const fea
     }
     const double shift_s = 0.001 * fo->mfcc.frame_shift_ms;
     const long pad = 5; /* frames of context around a word span */
-    long start, end;
-    size_t text_len = 1;
-    for (long k = i; k < j; k++)
-        text_len += strlen(lines[k].text) + 1;
-    char *text = malloc(text_len);
-    int rc = text ? 0 : -1;
-    if (rc == 0) {
-        text[0] = 0;
-        for (long k = i; k < j; k++) {
-            if (k > i)
-                strcat(text, " ");
-            strcat(text, lines[k].text);
-        }
-    }
-    int have_span;
+    int rc = 0;
     if (lines[i].start_s < 0) {
-        have_span = speech_span(&fm, fo, &start, &end) == 0;
+        long start, end;
+        if (speech_span(&fm, fo, &start, &end) == 0)
+            rc = add_span(d, opts, &fm, lines, i, j, start, end, num_too_long);
     } else {
-        start = lround(lines[i].start_s / shift_s) - pad;
-        end = lround(lines[j - 1].end_s / shift_s) + pad;
-        have_span = 1;
-    }
-    if (start < 0)
-        start = 0;
-    if (end > fm.num_frames)
-        end = fm.num_frames;
-    if (rc == 0 && have_span && end - start >= 3) {
-        if (end - start > opts->max_utterance_frames) {
-            (*num_too_long)++;
-        } else if (trainer_add_segment(d, fm.data, start, (int)(end - start), -1,
-                                       trainer_speaker_of(d, lines[i].file)) != 0 ||
-                   trainer_label_last_segment(d, text) != 0) {
-            rc = -1;
-        } else if (d->segs[d->num_segs - 1].num_labels == 0) {
-            d->num_segs--; /* nothing to learn from an empty text */
-            d->pool_len -= (long)(end - start) * d->dim;
-        } else {
-            d->segs[d->num_segs - 1].rebuild = 0;
-            d->num_utterances++;
+        for (long a = i, b; a < j && rc == 0; a = b) {
+            long start = lround(lines[a].start_s / shift_s) - pad;
+            for (b = a + 1; b < j; b++)
+                if (lround(lines[b].end_s / shift_s) + pad - start > opts->max_utterance_frames)
+                    break;
+            rc = add_span(d, opts, &fm, lines, a, b, start,
+                          lround(lines[b - 1].end_s / shift_s) + pad, num_too_long);
         }
     }
-    free(text);
     features_free(&fm);
     return rc;
 }

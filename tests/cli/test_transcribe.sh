@@ -87,6 +87,21 @@ expect_grep "open the door please$" "$TMP/out" "head trained alone transcribes"
 expect_status 1 "head only without transcripts" "$S2S" train $HEAD --epochs 1 --head-only --out "$TMP/z.model" $AUDIO
 expect_grep "needs transcripts" "$TMP/err" "head only without transcripts explained"
 
+# A recording longer than the head trains on at once (15 s) with word
+# times is cut between words into utterances, not left out.
+sox "$F/speech_a.wav" "$F/speech_b.wav" "$F/speech_c.wav" "$F/speech_a.wav" "$F/speech_b.wav" \
+    "$F/speech_c.wav" "$F/speech_a.wav" "$F/speech_b.wav" "$F/speech_c.wav" "$F/speech_a.wav" \
+    "$F/speech_b.wav" "$F/speech_c.wav" "$TMP/long.wav"
+printf 'long.wav\t0.2\t1.3\topen the door please\nlong.wav\t13.7\t14.9\twe meet again\nlong.wav\t16.8\t18.2\tthe cat sat on the mat\n' >"$TMP/long.tsv"
+expect_status 0 "long recording with word times" "$S2S" train ${HEAD/-q/} --epochs 1 --init "$TMP/head.model" \
+    --transcripts "$TMP/long.tsv" --out "$TMP/long.model" "$TMP/long.wav"
+expect_grep "2 transcribed utterances for the CTC head" "$TMP/err" "cut between words into 2 utterances"
+if grep -q "left out" "$TMP/err"; then fail "part of the long recording left out"; else pass "nothing left out"; fi
+printf 'long.wav\tthe whole long recording at once\n' >"$TMP/longtext.tsv"
+expect_status 0 "long recording with one text" "$S2S" train ${HEAD/-q/} --epochs 1 --init "$TMP/head.model" \
+    --transcripts "$TMP/longtext.tsv" --out "$TMP/longtext.model" "$TMP/long.wav"
+expect_grep "1 transcribed files longer than 1500 frames left out" "$TMP/err" "without word times a long recording is left out, and said"
+
 # Bad and odd inputs.
 sox -n -r 16000 -b 16 -c 1 "$TMP/silence.wav" trim 0 2 2>/dev/null
 expect_status 1 "missing file among good" "$S2S" transcribe --model "$TMP/head.model" "$TMP/none.wav" "$TMP/speech_c.wav"
