@@ -99,8 +99,8 @@ int transcribe_frames(const autoencoder *model, const feature_matrix *frames,
 }
 
 int transcribe_frames_each(const autoencoder *model, const feature_matrix *frames,
-                           const transcribe_options *opt, transcript *out, transcribe_chunk_fn on_chunk, void *user, char *err,
-                           int err_len) {
+                           const transcribe_options *opt, transcript *out,
+                           transcribe_chunk_fn on_chunk, void *user, char *err, int err_len) {
     memset(out, 0, sizeof *out);
     const int C = autoencoder_ctc_classes(model);
     if (C == 0) {
@@ -131,9 +131,10 @@ int transcribe_frames_each(const autoencoder *model, const feature_matrix *frame
                                              log_probs);
             if (rc == 0 && on_chunk)
                 rc = on_chunk(user, start, log_probs, n, C);
-            int num_tokens = rc != 0 ? -1
-                             : greedy  ? ctc_decode_greedy(log_probs, n, C, CTC_BLANK, tokens)
-                                       : ctc_decode_beam(log_probs, n, C, CTC_BLANK, &beam, tokens, NULL);
+            int num_tokens =
+                rc != 0  ? -1
+                : greedy ? ctc_decode_greedy(log_probs, n, C, CTC_BLANK, tokens)
+                         : ctc_decode_beam(log_probs, n, C, CTC_BLANK, &beam, tokens, NULL);
             rc = num_tokens < 0 ? -1 : tokens_to_words(tokens, num_tokens, start, fo, out, &capacity);
         }
     }
