@@ -298,9 +298,9 @@ struct encoder_state {
     uint16_t *a_bf16;
     /* CTC head (autoencoder_frame_log_probs), made on first use and grown
      * to the longest sequence seen, so a recording's regions reuse it */
-    float *head_in;              /* (head_frames, H) the top layer's outputs */
+    float *head_in;              /* (head_frames, head_batch, H) the top layer's outputs */
     ctc_head_work *head_work;
-    int head_frames;
+    int head_frames, head_batch;
 };
 
 encoder_state *encoder_state_new(const autoencoder *m, int max_batch, int max_frames) {
@@ -482,26 +482,34 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
 
 int autoencoder_ctc_classes(const autoencoder *m) { return m->cfg.ctc_classes; }
 
-int autoencoder_frame_log_probs(const autoencoder *m, encoder_state *s, const float *frames,
-                                int num_frames, float *log_probs) {
-    if (num_frames < 1 || num_frames > s->max_frames || m->head.classes == 0)
+int autoencoder_frame_log_probs_batch(const autoencoder *m, encoder_state *s,
+                                      const float *frames, const int *lengths, int T, int B,
+                                      float *log_probs) {
+    if (T < 1 || T > s->max_frames || B < 1 || B > s->max_batch || m->head.classes == 0)
         return -1;
-    if (num_frames > s->head_frames) {
+    if (T > s->head_frames || B > s->head_batch) {
+        int frames_room = T > s->head_frames ? T : s->head_frames;
+        int batch_room = B > s->head_batch ? B : s->head_batch;
         free(s->head_in);
         ctc_head_work_free(s->head_work);
-        s->head_in = malloc(sizeof(float) * num_frames * m->cfg.hidden_size);
-        s->head_work = ctc_head_work_new(&m->head, num_frames, 1);
-        s->head_frames = s->head_in && s->head_work ? num_frames : 0;
-        if (!s->head_frames)
+        s->head_in = malloc(sizeof(float) * frames_room * batch_room * m->cfg.hidden_size);
+        s->head_work = ctc_head_work_new(&m->head, frames_room, batch_room);
+        int ok = s->head_in && s->head_work;
+        s->head_frames = ok ? frames_room : 0;
+        s->head_batch = ok ? batch_room : 0;
+        if (!ok)
             return -1;
     }
-    if (encode_pass(m, s, frames, &num_frames, num_frames, 1, NULL, 0, NULL, s->head_in) != 0)
+    if (encode_pass(m, s, frames, lengths, T, B, NULL, 0, NULL, s->head_in) != 0)
         return -1;
-    memcpy(log_probs,
-           ctc_head_forward(&m->head, &m->params, s->head_work, s->head_in, &num_frames,
-                            num_frames, 1),
-           sizeof(float) * num_frames * m->head.classes);
+    memcpy(log_probs, ctc_head_forward(&m->head, &m->params, s->head_work, s->head_in, lengths, T, B),
+           sizeof(float) * T * B * m->head.classes);
     return 0;
+}
+
+int autoencoder_frame_log_probs(const autoencoder *m, encoder_state *s, const float *frames,
+                                int num_frames, float *log_probs) {
+    return autoencoder_frame_log_probs_batch(m, s, frames, &num_frames, num_frames, 1, log_probs);
 }
 
 int autoencoder_encode(const autoencoder *m, encoder_state *s, const float *frames,

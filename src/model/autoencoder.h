@@ -160,6 +160,15 @@ int autoencoder_ctc_classes(const autoencoder *m);
 int autoencoder_frame_log_probs(const autoencoder *m, encoder_state *s, const float *frames,
                                 int num_frames, float *log_probs);
 
+/* The same for a batch: B sequences of time-major (T, B, D) frames, sequence
+ * b lengths[b] <= T frames long; writes (T, B, C) log-probabilities (those
+ * of frames beyond a sequence's length are meaningless).  Sequences decoded
+ * together take one product per step for all of them, where one at a time
+ * takes B matrix-vector products.  Returns as above (B in 1..max_batch). */
+int autoencoder_frame_log_probs_batch(const autoencoder *m, encoder_state *s,
+                                      const float *frames, const int *lengths, int T, int B,
+                                      float *log_probs);
+
 /* ---- training (forward + backward) ---- */
 
 typedef struct autoencoder_work autoencoder_work; /* per-thread training scratch */

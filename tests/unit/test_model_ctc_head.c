@@ -167,6 +167,29 @@ START_TEST(test_inference_log_probs_match_training) {
 }
 END_TEST
 
+START_TEST(test_batched_log_probs_match_one_at_a_time) {
+    autoencoder *m = head_model(C, head_hidden[_i]);
+    batch_data d;
+    make_batch(&d, 0, 22); /* lengths 6, 4, 5: padding after the shorter two */
+    float batch_log_probs[TI * B * C], frames[TI * D], one[TI * C];
+    encoder_state *s = encoder_state_new(m, B, TI);
+    ck_assert_int_eq(autoencoder_frame_log_probs_batch(m, s, d.in, d.in_len, TI, B,
+                                                       batch_log_probs), 0);
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < d.in_len[b]; t++)
+            memcpy(frames + t * D, d.in + (t * B + b) * D, sizeof(float) * D);
+        ck_assert_int_eq(autoencoder_frame_log_probs(m, s, frames, d.in_len[b], one), 0);
+        for (int t = 0; t < d.in_len[b]; t++)
+            for (int k = 0; k < C; k++)
+                ck_assert_float_eq_tol(batch_log_probs[(t * B + b) * C + k], one[t * C + k], 1e-5f);
+    }
+    ck_assert_int_eq(autoencoder_frame_log_probs_batch(m, s, d.in, d.in_len, TI, B + 1,
+                                                       batch_log_probs), -1);
+    encoder_state_free(s);
+    autoencoder_free(m);
+}
+END_TEST
+
 START_TEST(test_head_save_load_and_refusal) {
     char err[256], path[512];
     autoencoder *m = head_model(C, head_hidden[_i]);
@@ -258,6 +281,7 @@ static Suite *head_suite(void) {
     tcase_add_loop_test(tc, test_joint_gradient, 0, 2);
     tcase_add_loop_test(tc, test_ctc_only_gradient_leaves_decoder_alone, 0, 2);
     tcase_add_loop_test(tc, test_inference_log_probs_match_training, 0, 2);
+    tcase_add_loop_test(tc, test_batched_log_probs_match_one_at_a_time, 0, 2);
     tcase_add_loop_test(tc, test_head_save_load_and_refusal, 0, 2);
     tcase_add_test(tc, test_text_normalisation);
     tcase_add_test(tc, test_lexicon_file);
