@@ -82,6 +82,7 @@ void embedder_state_free(embedder_state *s) {
 
 void embedded_segments_free(embedded_segments *segments) {
     free(segments->spans_s);
+    free(segments->spans_frames);
     free(segments->vectors);
     memset(segments, 0, sizeof *segments);
 }
@@ -111,20 +112,25 @@ static long speech_frames(const feature_matrix *frames, const feature_options *o
     return vad_speech_frames(frames->log_energy, frames->num_frames, frame_length, &vad, is_speech);
 }
 
-/* Appends one segment to out (capacity grown as needed). */
-static int append_segment(embedded_segments *out, long *capacity, int vector_dim, double start_s,
-                          double end_s, const float *vector) {
+/* Appends the window of n frames from start to out (capacity grown as
+ * needed). */
+static int append_segment(embedded_segments *out, long *capacity, int vector_dim,
+                          const feature_options *fo, long start, int n, const float *vector) {
     if (out->num_segments == *capacity) {
         long grown = *capacity ? *capacity * 2 : 1024;
         float *spans = realloc(out->spans_s, sizeof(float) * 2 * grown);
         if (spans) out->spans_s = spans;
+        long *frames = realloc(out->spans_frames, sizeof(long) * 2 * grown);
+        if (frames) out->spans_frames = frames;
         float *vectors = realloc(out->vectors, sizeof(float) * vector_dim * grown);
         if (vectors) out->vectors = vectors;
-        if (!spans || !vectors) return -1;
+        if (!spans || !frames || !vectors) return -1;
         *capacity = grown;
     }
-    out->spans_s[2 * out->num_segments] = (float)start_s;
-    out->spans_s[2 * out->num_segments + 1] = (float)end_s;
+    out->spans_s[2 * out->num_segments] = (float)embedder_frame_start_s(fo, start);
+    out->spans_s[2 * out->num_segments + 1] = (float)embedder_window_end_s(fo, start, n);
+    out->spans_frames[2 * out->num_segments] = start;
+    out->spans_frames[2 * out->num_segments + 1] = start + n;
     memcpy(out->vectors + out->num_segments * vector_dim, vector, sizeof(float) * vector_dim);
     out->num_segments++;
     return 0;
@@ -172,8 +178,7 @@ static int encode_batch(const embedder_state *s, embed_worker *w, const feature_
             int n = starts[b].length_frames[i];
             while (w->prefixes[p] != n) p++; /* both ascending */
             const float *v = w->out + ((size_t)b * num_distinct + p) * s->vector_dim;
-            if (append_segment(out, capacity, s->vector_dim, embedder_frame_start_s(fo, start),
-                               embedder_window_end_s(fo, start, n), v) != 0)
+            if (append_segment(out, capacity, s->vector_dim, fo, start, n, v) != 0)
                 return -1;
         }
     }
@@ -234,14 +239,17 @@ static int encode_starts(const embedder_state *s, const feature_matrix *frames,
     }
     if (rc == 0 && total > 0) {
         out->spans_s = malloc(sizeof(float) * 2 * total);
+        out->spans_frames = malloc(sizeof(long) * 2 * total);
         out->vectors = malloc(sizeof(float) * s->vector_dim * total);
-        if (!out->spans_s || !out->vectors) rc = -1;
+        if (!out->spans_s || !out->spans_frames || !out->vectors) rc = -1;
     }
     for (int t = 0; t < num_shares; t++) {
         const embedded_segments *part = &shares[t].out;
         if (rc == 0 && part->num_segments > 0) {
             memcpy(out->spans_s + 2 * out->num_segments, part->spans_s,
                    sizeof(float) * 2 * part->num_segments);
+            memcpy(out->spans_frames + 2 * out->num_segments, part->spans_frames,
+                   sizeof(long) * 2 * part->num_segments);
             memcpy(out->vectors + out->num_segments * s->vector_dim, part->vectors,
                    sizeof(float) * s->vector_dim * part->num_segments);
             out->num_segments += part->num_segments;

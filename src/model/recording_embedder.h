@@ -6,12 +6,14 @@
 #include "feature_pipeline.h"
 #include "segmenter.h"
 
-/* Segments of one recording: spans_s (num_segments, 2) start/end seconds and
- * vectors (num_segments, vector_dim), unit length. Free with
- * embedded_segments_free. */
+/* Segments of one recording: spans_s (num_segments, 2) start/end seconds,
+ * the same windows as frames in spans_frames (num_segments, 2: first frame,
+ * one past the last) and vectors (num_segments, vector_dim), unit length.
+ * Free with embedded_segments_free. */
 typedef struct {
     long num_segments;
     float *spans_s;
+    long *spans_frames;
     float *vectors;
 } embedded_segments;
 

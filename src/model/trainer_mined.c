@@ -19,7 +19,7 @@ typedef struct {
 } window_set;
 
 static int window_set_append(window_set *ws, const embedded_segments *segs, int group,
-                             const feature_options *fo, int vector_dim, long num_frames) {
+                             int vector_dim) {
     if (ws->num + segs->num_segments > ws->cap) {
         long cap = ws->cap ? ws->cap : 4096;
         while (cap < ws->num + segs->num_segments)
@@ -31,12 +31,8 @@ static int window_set_append(window_set *ws, const embedded_segments *segs, int 
         if (!v || !w) return -1;
         ws->cap = cap;
     }
-    double shift_s = 0.001 * fo->mfcc.frame_shift_ms, length_s = 0.001 * fo->mfcc.frame_length_ms;
     for (long k = 0; k < segs->num_segments; k++) {
-        /* back from the span in seconds to frames (embedder_window_end_s inverted) */
-        long start = lround(segs->spans_s[2 * k] / shift_s);
-        long end = lround((segs->spans_s[2 * k + 1] - length_s) / shift_s) + 1;
-        if (end > num_frames) end = num_frames;
+        long start = segs->spans_frames[2 * k], end = segs->spans_frames[2 * k + 1];
         if (end - start < 2) continue;
         ws->windows[ws->num] = (pair_window){group, start, end};
         memcpy(ws->vectors + ws->num * vector_dim, segs->vectors + k * vector_dim,
@@ -129,7 +125,7 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
         view.data = normalised;
         embedded_segments segs;
         if (embed_recording(embedder, &view, &segs, err, err_len) != 0) goto cleanup;
-        int rc = window_set_append(&ws, &segs, num_groups, fo, V, fm->num_frames);
+        int rc = window_set_append(&ws, &segs, num_groups, V);
         embedded_segments_free(&segs);
         if (rc != 0) { snprintf(err, err_len, "out of memory"); goto cleanup; }
         file_of_group[num_groups++] = i;
