@@ -533,7 +533,7 @@ struct autoencoder_work {
     float *znorm;                  /* (B) |z| */
     float *init;                   /* (B, 2LH) tanh(dec_init(u)): per layer [h0 ; c0] */
     float *h0[AE_MAX_LAYERS], *c0[AE_MAX_LAYERS]; /* (B, H) decoder initial states */
-    float *dec_in;                 /* (T_out, B, D) shifted target, zero frame first */
+    float *dec_in;                 /* (T_out, B, D) shifted target, zero frame first (teacher forcing only) */
     float *pred;                   /* (T_out, B, D) rebuilt frames */
     float *d_pred;                 /* (T_out, B, D) */
     float *d_seq[2];               /* (max(T_in, T_out), B, H) ping-pong sequence gradients */
@@ -716,13 +716,16 @@ static float decoder_forward(const autoencoder *m, autoencoder_work *w, const fl
             memcpy(w->c0[l] + (size_t)b * H, w->init + (size_t)b * K + 2 * l * H + H,
                    sizeof(float) * H);
         }
-    // dec_in (T_out, B, D): zero frame, then target shifted by one step
-    memset(w->dec_in, 0, sizeof(float) * B * D);
-    if (m->cfg.decoder_input == AE_DECODER_ZERO)
-        memset(w->dec_in, 0, sizeof(float) * (size_t)T_out * B * D);
-    else if (T_out > 1)
-        memcpy(w->dec_in + (size_t)B * D, target, sizeof(float) * (size_t)(T_out - 1) * B * D);
-    x = m->cfg.decoder_input == AE_DECODER_ZERO ? NULL : w->dec_in; /* NULL: zeros, product skipped */
+    // The decoder's input: with teacher forcing dec_in (T_out, B, D), a zero
+    // frame then the target shifted by one step; a decoder fed zeros gets
+    // NULL instead (no input product, no buffer to clear)
+    x = NULL;
+    if (m->cfg.decoder_input != AE_DECODER_ZERO) {
+        memset(w->dec_in, 0, sizeof(float) * B * D);
+        if (T_out > 1)
+            memcpy(w->dec_in + (size_t)B * D, target, sizeof(float) * (size_t)(T_out - 1) * B * D);
+        x = w->dec_in;
+    }
     for (int l = 0; l < L; l++) {
         lstm_forward(w->dec_out[l], NULL, NULL, &w->dec_cache[l], x, tgt_lengths, w->h0[l],
                      w->c0[l], val(m, m->dec[l]), val(m, m->dec[l] + 1), val(m, m->dec[l] + 2),
