@@ -75,10 +75,10 @@ int lstm_cache_build(LstmCache *cache, int max_steps, int max_batch, int I, int 
         need = need > d_in ? need : d_in;
         need = need > step ? need : step;
         cache->scratch = malloc(need * sizeof(uint16_t));
-        cache->w_hh_packed = malloc((nn_gemm_bf16_b_size(I, Gi) + nn_gemm_bf16_b_size(H, Gi)) *
+        cache->w_packed = malloc((nn_gemm_bf16_b_size(I, Gi) + nn_gemm_bf16_b_size(H, Gi)) *
                                     sizeof(uint16_t));
         cache->w_hh_packed_t = malloc(nn_gemm_bf16_b_size(Gi, H) * sizeof(uint16_t));
-        if (!cache->scratch || !cache->w_hh_packed || !cache->w_hh_packed_t) {
+        if (!cache->scratch || !cache->w_packed || !cache->w_hh_packed_t) {
             lstm_cache_free(cache);
             return -1;
         }
@@ -90,7 +90,7 @@ void lstm_cache_free(LstmCache *cache) {
     free(cache->memory);
     free(cache->lengths);
     free(cache->scratch);
-    free(cache->w_hh_packed);
+    free(cache->w_packed);
     free(cache->w_hh_packed_t);
     memset(cache, 0, sizeof *cache);
 }
@@ -139,8 +139,8 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
         // bf16: the input product is done with the recurrent one, step by step:
         // gates_t += [x_t | h_prev] · [W_ih | W_hh]^T (one product, no pass
         // over all T*B gates for the input alone)
-        nn_gemm_bf16_pack_b(cache->w_hh_packed, W_ih, I, 1, I, G);
-        nn_gemm_bf16_pack_b(cache->w_hh_packed + nn_gemm_bf16_b_size(I, G), W_hh, H, 1, H, G);
+        nn_gemm_bf16_pack_b(cache->w_packed, W_ih, I, 1, I, G);
+        nn_gemm_bf16_pack_b(cache->w_packed + nn_gemm_bf16_b_size(I, G), W_hh, H, 1, H, G);
     } else if (num_frames > 0 && in) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, num_frames, G, I, 1.0f, in, I,
                     W_ih, I, 1.0f, cache->gates, G);
@@ -164,13 +164,13 @@ void lstm_forward(float *out, float *h_final, float *c_final, LstmCache *cache,
             const float *x_t = in ? in + (size_t)t * B * I : NULL;
             if (x_t && !h_zero) { /* [x_t | h_prev] · [W_ih | W_hh]^T */
                 nn_gemm_bf16_pack_a_concat(a_bf16, x_t, I, I, h_prev, H, H, rows);
-                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, K_step);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_packed, rows, G, K_step);
             } else if (x_t) { /* h_prev = 0: x_t · W_ih^T, the first rows of the packing */
                 nn_gemm_bf16_pack_a(a_bf16, x_t, I, 0, rows, I);
-                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed, rows, G, I);
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_packed, rows, G, I);
             } else if (!h_zero) { /* zero input: h_prev · W_hh^T, the last rows */
                 nn_gemm_bf16_pack_a(a_bf16, h_prev, H, 0, rows, H);
-                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_hh_packed + nn_gemm_bf16_b_size(I, G),
+                nn_gemm_bf16(gates_t, G, a_bf16, 0, cache->w_packed + nn_gemm_bf16_b_size(I, G),
                              rows, G, H);
             }
         } else if (!a_bf16 && rows > 0 && (t > 0 || h0)) {

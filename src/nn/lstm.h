@@ -41,7 +41,7 @@ typedef struct {
     float *dc;      /* (B, H) backward: gradient of the running c */
     float *memory;  /* the one allocation behind all float arrays above */
     /* bf16 precision only (nn_gemm_precision; NULL in fp32): packed operands */
-    uint16_t *w_hh_packed;  /* [W_ih | W_hh]^T (I + H, 4H): forward's step product */
+    uint16_t *w_packed;  /* [W_ih | W_hh]^T (I + H, 4H): forward's step product */
     uint16_t *w_hh_packed_t; /* W_hh (4H, H) for backward's dh */
     uint16_t *scratch;      /* operands of the other products (nn_gemm scratch) */
 } LstmCache;
