@@ -48,6 +48,7 @@ mfcc_options mfcc_kaldi_defaults(void) {
         .num_ceps = 13,
         .cepstral_lifter = 22.0f,
         .use_energy = 1,
+        .vtln_warp = 1.0f,
     };
     return options;
 }
@@ -62,8 +63,30 @@ mfcc_options mfcc_model_defaults(void) {
 
 static double mel_scale(double freq_hz) { return 1127.0 * log(1.0 + freq_hz / 700.0); }
 
+/* Kaldi's VtlnWarpFreq: frequencies in [low_hz, high_hz] map piecewise
+ * linearly so that the middle of the band scales by 1 / warp and the band's
+ * ends stay where they are (the cut-offs are those of Kaldi's defaults moved
+ * inside a narrow band: 100 Hz above the low end, 500 Hz below the high end,
+ * as a share of the band when it is narrower).  Outside the band: unchanged. */
+static double vtln_warp_hz(double freq_hz, double low_hz, double high_hz, double warp) {
+    if (freq_hz < low_hz || freq_hz > high_hz)
+        return freq_hz;
+    double band = high_hz - low_hz;
+    double low_cut = low_hz + fmin(100.0, 0.1 * band), high_cut = high_hz - fmin(500.0, 0.2 * band);
+    double l = low_cut * fmax(1.0, warp), h = high_cut * fmin(1.0, warp);
+    double scale = 1.0 / warp, fl = scale * l, fh = scale * h;
+    if (freq_hz < l)
+        return low_hz + (fl - low_hz) / (l - low_hz) * (freq_hz - low_hz);
+    if (freq_hz < h)
+        return scale * freq_hz;
+    return high_hz + (high_hz - fh) / (high_hz - h) * (freq_hz - high_hz);
+}
+
+static double inverse_mel_scale(double mel) { return 700.0 * (exp(mel / 1127.0) - 1.0); }
+
 /* Kaldi's MelBanks: filters equally spaced on the mel scale between low and
- * high frequency, evaluated at the FFT bin centres. */
+ * high frequency, evaluated at the FFT bin centres; with vtln_warp, each
+ * filter's left, centre and right edge is warped (VtlnWarpMelFreq). */
 static int build_mel_filters(mfcc_computer *m, char *err, int err_len) {
     const mfcc_options *o = &m->options;
     double nyquist_hz = 0.5 * o->sample_rate_hz;
@@ -79,6 +102,13 @@ static int build_mel_filters(mfcc_computer *m, char *err, int err_len) {
     for (int bin = 0; bin < o->num_mel_bins; bin++) {
         double left = mel_low + bin * mel_delta;
         double center = left + mel_delta, right = center + mel_delta;
+        if (o->vtln_warp > 0 && o->vtln_warp != 1.0f) {
+            double edges[3] = {left, center, right};
+            for (int k = 0; k < 3; k++)
+                edges[k] = mel_scale(vtln_warp_hz(inverse_mel_scale(edges[k]), o->low_freq_hz,
+                                                  high_hz, o->vtln_warp));
+            left = edges[0], center = edges[1], right = edges[2];
+        }
         float *weights = m->mel_weights + (size_t)bin * m->num_fft_bins;
         int first = -1, last = -1;
         for (int i = 0; i < m->num_fft_bins; i++) {
@@ -104,7 +134,8 @@ static int build_mel_filters(mfcc_computer *m, char *err, int err_len) {
 mfcc_computer *mfcc_build(const mfcc_options *options, char *err, int err_len) {
     if (options->sample_rate_hz <= 0 || options->num_mel_bins <= 0 || options->num_ceps <= 0 ||
         options->num_ceps > options->num_mel_bins || options->frame_shift_ms <= 0 ||
-        options->frame_length_ms <= 0) {
+        options->frame_length_ms <= 0 ||
+        (options->vtln_warp != 0 && (options->vtln_warp < 0.5f || options->vtln_warp > 2.0f))) {
         snprintf(err, err_len, "invalid MFCC options");
         return NULL;
     }

@@ -19,6 +19,12 @@ typedef struct {
     int num_ceps;            /* 13 */
     float cepstral_lifter;   /* 22 */
     int use_energy;          /* 1: log energy replaces C0 (Kaldi default) */
+    float vtln_warp;         /* 1 (or 0): none; else the mel filters' edges are moved by
+                                Kaldi's piecewise-linear VTLN warp f -> f / vtln_warp inside
+                                the band (its ends fixed), as a longer (< 1) or shorter (> 1)
+                                vocal tract would move formants.  Training augmentation
+                                only (vocal tract length perturbation): never stored in a
+                                model, which always reads unwarped features */
 } mfcc_options;
 
 /* Kaldi's defaults at 16 kHz: what `s2s features --raw` prints. */

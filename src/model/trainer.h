@@ -24,6 +24,8 @@
 #define S2S_MODEL_TRAINER_H
 #include "autoencoder.h"
 
+enum { TRAINER_MAX_WARPS = 8 };
+
 typedef enum {
     TRAINER_PLAIN,      /* rebuild the input */
     TRAINER_DENOISE,    /* rebuild the input from a copy with values masked to zero */
@@ -52,6 +54,11 @@ typedef struct {
                                    words (word-time files) or skipped */
     int head_only;              /* 0; 1: train only the CTC head, on every transcribed
                                    segment; the encoder, decoder and vectors stay */
+    int num_vtlp_warps;         /* 0; else each file also enters the data once per factor
+                                   of vtlp_warps, its mel filters warped by it (vocal tract
+                                   length perturbation, Jaitly & Hinton 2013): same words,
+                                   same speaker, another vocal tract */
+    float vtlp_warps[TRAINER_MAX_WARPS];
     const char *init_path;      /* NULL, or a model to start from (its weights and statistics) */
     const char *out_path;       /* "s2s.model" */
 } trainer_options;

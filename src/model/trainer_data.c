@@ -162,6 +162,14 @@ int trainer_speaker_of(trainer_data *d, const char *path) {
     return intern(&d->speakers, us && us[1] ? us + 1 : name);
 }
 
+int trainer_compute_copy(const trainer_options *opts, const feature_options *fo, const char *path,
+                         int copy, feature_matrix *out, char *err, int err_len) {
+    feature_options warped = *fo;
+    if (copy > 0)
+        warped.mfcc.vtln_warp = opts->vtlp_warps[copy - 1];
+    return features_compute(path, &warped, NULL, out, err, err_len);
+}
+
 typedef struct {
     char *file; /* owned */
     double start_s, end_s;
@@ -223,14 +231,16 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
             long j = i;
             while (j < num && !strcmp(entries[j].file, entries[i].file))
                 j++;
-            feature_matrix fm;
-            char ferr[512];
-            if (features_compute(entries[i].file, fo, NULL, &fm, ferr, sizeof ferr) != 0) {
-                if (cb && cb->file_failed)
-                    cb->file_failed(cb->ctx, entries[i].file, ferr);
-            } else {
-                int speaker = trainer_speaker_of(d, entries[i].file);
-                d->num_files++;
+            int speaker = trainer_speaker_of(d, entries[i].file);
+            for (int copy = 0; copy < trainer_num_copies(opts) && rc == 0; copy++) {
+                feature_matrix fm;
+                char ferr[512];
+                if (trainer_compute_copy(opts, fo, entries[i].file, copy, &fm, ferr, sizeof ferr) != 0) {
+                    if (copy == 0 && cb && cb->file_failed)
+                        cb->file_failed(cb->ctx, entries[i].file, ferr);
+                    break;
+                }
+                d->num_files += copy == 0;
                 for (long k = i; k < j; k++) {
                     long s = lround(entries[k].start_s / shift_s), e = lround(entries[k].end_s / shift_s);
                     if (e > fm.num_frames)
@@ -257,46 +267,53 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
     return rc;
 }
 
+/* Cuts the speech of fm into windows of random lengths in [min_window,
+ * max_window] frames and adds them; 0, or -1 when out of memory. */
+static int add_windows(trainer_data *d, const trainer_options *opts, const feature_matrix *fm,
+                       const feature_options *fo, int speaker, uint64_t *rng) {
+    const vad_options vo = vad_defaults();
+    int lo = opts->min_window_frames, hi = opts->max_window_frames;
+    vad_region *regions;
+    long num = features_speech_regions(fm, fo, &vo, &regions);
+    if (num < 0)
+        return -1;
+    int rc = 0;
+    for (long r = 0; r < num && rc == 0; r++) {
+        long pos = regions[r].start_frame, end = regions[r].end_frame;
+        while (end - pos >= lo && rc == 0) {
+            long len = lo + rand_below(rng, hi - lo + 1);
+            if (len > end - pos)
+                len = end - pos;
+            rc = trainer_add_segment(d, fm->data, pos, (int)len, -1, speaker);
+            pos += len;
+        }
+    }
+    free(regions);
+    return rc;
+}
+
 static int load_windows(trainer_data *d, const trainer_options *opts, const feature_options *fo,
                         const char *const *files, int num_files, const trainer_callbacks *cb,
                         char *err, int err_len) {
     uint64_t rng = opts->seed ^ 0x5eedf00dull;
-    const vad_options vo = vad_defaults();
-    int lo = opts->min_window_frames, hi = opts->max_window_frames;
     for (int i = 0; i < num_files; i++) {
-        feature_matrix fm;
-        char ferr[512];
-        if (features_compute(files[i], fo, NULL, &fm, ferr, sizeof ferr) != 0) {
-            if (cb && cb->file_failed)
-                cb->file_failed(cb->ctx, files[i], ferr);
-            continue;
-        }
-        d->num_files++;
         int speaker = trainer_speaker_of(d, files[i]);
-        vad_region *regions;
-        long num = features_speech_regions(&fm, fo, &vo, &regions);
-        if (num < 0) {
+        for (int copy = 0; copy < trainer_num_copies(opts); copy++) {
+            feature_matrix fm;
+            char ferr[512];
+            if (trainer_compute_copy(opts, fo, files[i], copy, &fm, ferr, sizeof ferr) != 0) {
+                if (copy == 0 && cb && cb->file_failed)
+                    cb->file_failed(cb->ctx, files[i], ferr);
+                break;
+            }
+            d->num_files += copy == 0;
+            int rc = add_windows(d, opts, &fm, fo, speaker, &rng);
             features_free(&fm);
-            snprintf(err, err_len, "out of memory");
-            return -1;
-        }
-        for (long r = 0; r < num; r++) {
-            long pos = regions[r].start_frame, end = regions[r].end_frame;
-            while (end - pos >= lo) {
-                long len = lo + rand_below(&rng, hi - lo + 1);
-                if (len > end - pos)
-                    len = end - pos;
-                if (trainer_add_segment(d, fm.data, pos, (int)len, -1, speaker) != 0) {
-                    free(regions);
-                    features_free(&fm);
-                    snprintf(err, err_len, "out of memory");
-                    return -1;
-                }
-                pos += len;
+            if (rc != 0) {
+                snprintf(err, err_len, "out of memory");
+                return -1;
             }
         }
-        free(regions);
-        features_free(&fm);
         if ((i + 1) % 500 == 0)
             trainer_note(cb, "loaded %d of %d files, %ld segments", i + 1, num_files, d->num_segs);
     }

@@ -54,6 +54,15 @@ static inline uint64_t splitmix64(uint64_t *state) {
 static inline long rand_below(uint64_t *state, long n) { return (long)(splitmix64(state) % (uint64_t)n); }
 static inline double rand_unit(uint64_t *state) { return (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0); }
 
+/* Copies of every training file (trainer_options.vtlp_warps): 1 + the warps. */
+static inline int trainer_num_copies(const trainer_options *opts) { return 1 + opts->num_vtlp_warps; }
+
+/* The frames of path in copy `copy` of the data (0: as the model reads
+ * them; k >= 1: mel filters warped by opts->vtlp_warps[k - 1]), unnormalised,
+ * as features_compute gives them (its contract: 0, or -1 with err). */
+int trainer_compute_copy(const trainer_options *opts, const feature_options *fo, const char *path,
+                         int copy, feature_matrix *out, char *err, int err_len);
+
 /* Appends a segment of length frames, copied from frames + start * dim, to
  * the pool. Returns 0, or -1 when out of memory. */
 int trainer_add_segment(trainer_data *d, const float *frames, long start, int length, int word,

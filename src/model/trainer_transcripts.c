@@ -140,39 +140,45 @@ static int add_span(trainer_data *d, const trainer_options *opts, const feature_
     return rc;
 }
 
-/* Adds the utterances of lines [i, j) (one file) to d: the file's speech
- * with its text, or its words, in runs of consecutive words as long as the
- * head trains on (a long recording with word times is cut between words,
- * not left out).  A file that cannot be read is reported and skipped;
- * returns -1 only when out of memory. */
+/* Adds the utterances of lines [i, j) (one file) to d, once per copy of
+ * the data (trainer_num_copies): the file's speech with its text, or its
+ * words, in runs of consecutive words as long as the head trains on (a long
+ * recording with word times is cut between words, not left out).  A file
+ * that cannot be read is reported and skipped; returns -1 only when out of
+ * memory. */
 static int add_utterance(trainer_data *d, const trainer_options *opts, const feature_options *fo,
                          const transcript_line *lines, long i, long j, const trainer_callbacks *cb,
                          long *num_too_long) {
-    feature_matrix fm;
-    char ferr[512];
-    if (features_compute(lines[i].file, fo, NULL, &fm, ferr, sizeof ferr) != 0) {
-        if (cb && cb->file_failed)
-            cb->file_failed(cb->ctx, lines[i].file, ferr);
-        return 0;
-    }
     const double shift_s = 0.001 * fo->mfcc.frame_shift_ms;
     const long pad = 5; /* frames of context around a word span */
     int rc = 0;
-    if (lines[i].start_s < 0) {
-        long start, end;
-        if (speech_span(&fm, fo, &start, &end) == 0)
-            rc = add_span(d, opts, &fm, lines, i, j, start, end, num_too_long);
-    } else {
-        for (long a = i, b; a < j && rc == 0; a = b) {
-            long start = lround(lines[a].start_s / shift_s) - pad;
-            for (b = a + 1; b < j; b++)
-                if (lround(lines[b].end_s / shift_s) + pad - start > opts->max_utterance_frames)
-                    break;
-            rc = add_span(d, opts, &fm, lines, a, b, start,
-                          lround(lines[b - 1].end_s / shift_s) + pad, num_too_long);
+    for (int copy = 0; copy < trainer_num_copies(opts) && rc == 0; copy++) {
+        feature_matrix fm;
+        char ferr[512];
+        if (trainer_compute_copy(opts, fo, lines[i].file, copy, &fm, ferr, sizeof ferr) != 0) {
+            if (copy == 0 && cb && cb->file_failed)
+                cb->file_failed(cb->ctx, lines[i].file, ferr);
+            return 0;
         }
+        long too_long = 0;
+        if (lines[i].start_s < 0) {
+            long start, end;
+            if (speech_span(&fm, fo, &start, &end) == 0)
+                rc = add_span(d, opts, &fm, lines, i, j, start, end, &too_long);
+        } else {
+            for (long a = i, b; a < j && rc == 0; a = b) {
+                long start = lround(lines[a].start_s / shift_s) - pad;
+                for (b = a + 1; b < j; b++)
+                    if (lround(lines[b].end_s / shift_s) + pad - start > opts->max_utterance_frames)
+                        break;
+                rc = add_span(d, opts, &fm, lines, a, b, start,
+                              lround(lines[b - 1].end_s / shift_s) + pad, &too_long);
+            }
+        }
+        if (copy == 0) /* the same spans in every copy: counted once */
+            *num_too_long += too_long;
+        features_free(&fm);
     }
-    features_free(&fm);
     return rc;
 }
 

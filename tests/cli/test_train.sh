@@ -15,9 +15,26 @@ expect_status 2 "bad variant" "$S2S" train --variant bogus $AUDIO
 expect_status 2 "correspond needs words" "$S2S" train --variant correspond $AUDIO
 expect_status 2 "bad hidden" "$S2S" train --hidden 0 $AUDIO
 
+expect_status 2 "vtlp factor 1 refused" "$S2S" train --vtlp 1 $AUDIO
+expect_status 2 "vtlp factor out of range" "$S2S" train --vtlp 0.9,1.6 $AUDIO
+expect_status 2 "vtlp not a number" "$S2S" train --vtlp 0.9,x $AUDIO
+expect_grep "--vtlp" "$TMP/err" "vtlp error names the option"
+
 expect_status 0 "train" "$S2S" train $TINY --epochs 4 --out "$TMP/a.model" $AUDIO
 expect_status 0 "train again" "$S2S" train $TINY --epochs 4 --out "$TMP/b.model" $AUDIO
 cmp -s "$TMP/a.model" "$TMP/b.model" && pass "same seed, same model" || fail "same seed gave different models"
+
+# Vocal tract length perturbation: every file enters once more per warp factor
+# (the same windows' worth of segments), and the model learns from them.
+TINY_LOUD="--hidden 16 --vector-dim 8 --batch 4 --threads 2 --seed 3"
+segments_of() { sed -n 's/.* files, \([0-9]*\) segments.*/\1/p' "$1" | head -1; }
+expect_status 0 "train without vtlp" "$S2S" train $TINY_LOUD --epochs 1 --out "$TMP/nv.model" $AUDIO
+n1=$(segments_of "$TMP/err")
+expect_status 0 "train with --vtlp 0.9,1.1" "$S2S" train $TINY_LOUD --epochs 1 --vtlp 0.9,1.1 --out "$TMP/v.model" $AUDIO
+n3=$(segments_of "$TMP/err")
+[ -n "$n1" ] && [ "$n3" -ge $((2 * n1)) ] && [ "$n3" -le $((4 * n1)) ] &&
+    pass "vtlp copies: $n1 segments -> $n3" || fail "vtlp segments: $n1 -> $n3"
+cmp -s "$TMP/nv.model" "$TMP/v.model" && fail "vtlp changed nothing" || pass "vtlp changes the model"
 
 # Interrupt a slower run, then resume it: same bytes as the uninterrupted one.
 SLOW="--hidden 64 --vector-dim 8 --batch 4 --threads 2 --seed 3 --epochs 300"

@@ -130,6 +130,65 @@ START_TEST(test_resampled_inputs_frame_alike) {
 }
 END_TEST
 
+/* Log mel energies of one frame of a tone, recovered exactly from all
+ * num_mel_bins cepstra (no lifter, orthonormal DCT-II inverted). */
+static void tone_log_mel(float warp, double tone_hz, double *log_mel, int num_mel) {
+    mfcc_options o = mfcc_model_defaults();
+    o.num_ceps = num_mel, o.num_mel_bins = num_mel, o.cepstral_lifter = 0, o.vtln_warp = warp;
+    char err[256];
+    mfcc_computer *m = mfcc_build(&o, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    int n = mfcc_frame_length(m);
+    float *samples = malloc(sizeof(float) * n), cepstra[64];
+    for (int i = 0; i < n; i++)
+        samples[i] = (float)(10000.0 * sin(2 * M_PI * tone_hz * i / o.sample_rate_hz));
+    mfcc_compute_frame(m, samples, cepstra);
+    for (int b = 0; b < num_mel; b++) {
+        log_mel[b] = 0;
+        for (int k = 0; k < num_mel; k++)
+            log_mel[b] += (k == 0 ? sqrt(1.0 / num_mel) : sqrt(2.0 / num_mel)) *
+                          cos(M_PI / num_mel * (b + 0.5) * k) * cepstra[k];
+    }
+    free(samples);
+    mfcc_free(m);
+}
+
+static int argmax(const double *x, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (x[i] > x[best]) best = i;
+    return best;
+}
+
+/* Vocal tract length perturbation: warp 1 is no warp at all (bit for bit),
+ * a factor above 1 moves a tone's energy to higher mel filters (a shorter
+ * vocal tract: formants higher), below 1 to lower ones, by about as many
+ * filters as the frequency ratio spans on the mel scale; out-of-range
+ * factors are refused. */
+START_TEST(test_vtln_warp_moves_a_tone) {
+    enum { NUM_MEL = 23 };
+    double plain[NUM_MEL], one[NUM_MEL], up[NUM_MEL], down[NUM_MEL];
+    tone_log_mel(0.0f, 1500, plain, NUM_MEL);
+    tone_log_mel(1.0f, 1500, one, NUM_MEL);
+    for (int b = 0; b < NUM_MEL; b++)
+        ck_assert(plain[b] == one[b]);
+    tone_log_mel(1.15f, 1500, up, NUM_MEL);
+    tone_log_mel(1 / 1.15f, 1500, down, NUM_MEL);
+    int peak = argmax(plain, NUM_MEL), peak_up = argmax(up, NUM_MEL), peak_down = argmax(down, NUM_MEL);
+    printf("tone at 1500 Hz: peak in mel filter %d, warp 1.15: %d, warp 1/1.15: %d\n", peak,
+           peak_up, peak_down);
+    /* 300-3400 Hz in 24 mel steps of ~65 mel; 1500 Hz x 1.15 is ~1.5 steps up */
+    ck_assert_int_ge(peak_up - peak, 1);
+    ck_assert_int_le(peak_up - peak, 2);
+    ck_assert_int_ge(peak - peak_down, 1);
+    ck_assert_int_le(peak - peak_down, 2);
+    mfcc_options bad = mfcc_model_defaults();
+    bad.vtln_warp = 3.0f;
+    char err[256];
+    ck_assert_ptr_null(mfcc_build(&bad, err, sizeof err));
+}
+END_TEST
+
 int main(void) {
     Suite *suite = suite_create("frontend_mfcc");
     TCase *tc = tcase_create("mfcc");
@@ -138,6 +197,7 @@ int main(void) {
     tcase_add_test(tc, test_deltas_of_ramp);
     tcase_add_test(tc, test_narrowband_matches_wideband);
     tcase_add_test(tc, test_resampled_inputs_frame_alike);
+    tcase_add_test(tc, test_vtln_warp_moves_a_tone);
     suite_add_tcase(suite, tc);
     return test_run_suite(suite);
 }
