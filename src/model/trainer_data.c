@@ -162,12 +162,17 @@ int trainer_speaker_of(trainer_data *d, const char *path) {
     return intern(&d->speakers, us && us[1] ? us + 1 : name);
 }
 
-int trainer_compute_copy(const trainer_options *opts, const feature_options *fo, const char *path,
-                         int copy, feature_matrix *out, char *err, int err_len) {
+int trainer_read_copy(const trainer_options *opts, const feature_options *fo, const char *path,
+                      int copy, const trainer_callbacks *cb, feature_matrix *out) {
     feature_options warped = *fo;
     if (copy > 0)
         warped.mfcc.vtln_warp = opts->vtlp_warps[copy - 1];
-    return features_compute(path, &warped, NULL, out, err, err_len);
+    char err[512];
+    if (features_compute(path, &warped, NULL, out, err, sizeof err) == 0)
+        return 0;
+    if (copy == 0 && cb && cb->file_failed)
+        cb->file_failed(cb->ctx, path, err);
+    return -1;
 }
 
 typedef struct {
@@ -234,12 +239,8 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
             int speaker = trainer_speaker_of(d, entries[i].file);
             for (int copy = 0; copy < trainer_num_copies(opts) && rc == 0; copy++) {
                 feature_matrix fm;
-                char ferr[512];
-                if (trainer_compute_copy(opts, fo, entries[i].file, copy, &fm, ferr, sizeof ferr) != 0) {
-                    if (copy == 0 && cb && cb->file_failed)
-                        cb->file_failed(cb->ctx, entries[i].file, ferr);
+                if (trainer_read_copy(opts, fo, entries[i].file, copy, cb, &fm) != 0)
                     break;
-                }
                 d->num_files += copy == 0;
                 for (long k = i; k < j; k++) {
                     long s = lround(entries[k].start_s / shift_s), e = lround(entries[k].end_s / shift_s);
@@ -300,12 +301,8 @@ static int load_windows(trainer_data *d, const trainer_options *opts, const feat
         int speaker = trainer_speaker_of(d, files[i]);
         for (int copy = 0; copy < trainer_num_copies(opts); copy++) {
             feature_matrix fm;
-            char ferr[512];
-            if (trainer_compute_copy(opts, fo, files[i], copy, &fm, ferr, sizeof ferr) != 0) {
-                if (copy == 0 && cb && cb->file_failed)
-                    cb->file_failed(cb->ctx, files[i], ferr);
+            if (trainer_read_copy(opts, fo, files[i], copy, cb, &fm) != 0)
                 break;
-            }
             d->num_files += copy == 0;
             int rc = add_windows(d, opts, &fm, fo, speaker, &rng);
             features_free(&fm);

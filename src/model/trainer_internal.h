@@ -57,11 +57,13 @@ static inline double rand_unit(uint64_t *state) { return (splitmix64(state) >> 1
 /* Copies of every training file (trainer_options.vtlp_warps): 1 + the warps. */
 static inline int trainer_num_copies(const trainer_options *opts) { return 1 + opts->num_vtlp_warps; }
 
-/* The frames of path in copy `copy` of the data (0: as the model reads
- * them; k >= 1: mel filters warped by opts->vtlp_warps[k - 1]), unnormalised,
- * as features_compute gives them (its contract: 0, or -1 with err). */
-int trainer_compute_copy(const trainer_options *opts, const feature_options *fo, const char *path,
-                         int copy, feature_matrix *out, char *err, int err_len);
+/* Reads the frames of path in copy `copy` of the data (0: as the model
+ * reads them; k >= 1: mel filters warped by opts->vtlp_warps[k - 1]),
+ * unnormalised, into *out (free with features_free).  Returns 0, or -1 when
+ * the file cannot be read, which copy 0 reports through cb->file_failed (a
+ * file is named once, and its other copies are not tried). */
+int trainer_read_copy(const trainer_options *opts, const feature_options *fo, const char *path,
+                      int copy, const trainer_callbacks *cb, feature_matrix *out);
 
 /* Appends a segment of length frames, copied from frames + start * dim, to
  * the pool. Returns 0, or -1 when out of memory. */

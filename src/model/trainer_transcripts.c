@@ -154,12 +154,8 @@ static int add_utterance(trainer_data *d, const trainer_options *opts, const fea
     int rc = 0;
     for (int copy = 0; copy < trainer_num_copies(opts) && rc == 0; copy++) {
         feature_matrix fm;
-        char ferr[512];
-        if (trainer_compute_copy(opts, fo, lines[i].file, copy, &fm, ferr, sizeof ferr) != 0) {
-            if (copy == 0 && cb && cb->file_failed)
-                cb->file_failed(cb->ctx, lines[i].file, ferr);
+        if (trainer_read_copy(opts, fo, lines[i].file, copy, cb, &fm) != 0)
             return 0;
-        }
         long too_long = 0;
         if (lines[i].start_s < 0) {
             long start, end;
