@@ -26,8 +26,10 @@
 # (segments.train.tsv: the training voices' words plus their 2-3 word phrases)
 # and last the same objective again on more voices made from the same ones,
 # each file also read with its mel filters warped by 0.85, 0.92, 1.08 and
-# 1.15 (vocal tract length perturbation: --vtlp), for 6 epochs:
-#   s2s train ... (as phase 3) --vtlp 0.85,0.92,1.08,1.15 --init FILE.h --epochs 6 --out FILE
+# 1.15 (vocal tract length perturbation: --vtlp), in two runs of 6 epochs
+# (Adam restarted between them, as they were run):
+#   s2s train ... (as phase 3) --vtlp 0.85,0.92,1.08,1.15 --init FILE.h --epochs 6 --out FILE.v
+#   s2s train ... (the same) --init FILE.v --epochs 6 --out FILE
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
 # it rebuilds frames from their predecessors and the vector learns next to
@@ -40,8 +42,8 @@
 # (plain) and ~27k (correspond) frames/s over the ~0.95M training word
 # frames, so about 20 + 9 minutes, plus the corpus; phase 3 took 35 min (25
 # epochs of 2.2M frames, whole utterances included, at ~25k frames/s in
-# bf16, beside another training run); phase 4 24 min (6 epochs of 5 x 2.2M
-# frames at ~45k frames/s).  Each phase
+# bf16, beside another training run); phase 4 2 x 24 min (6 epochs of 5 x
+# 2.2M frames at ~45k frames/s, each).  Each phase
 # checkpoints every epoch: Ctrl-C and rerun to resume.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -106,14 +108,17 @@ if [ "$VEPOCHS" -gt 0 ]; then
   # warped by 0.85, 0.92, 1.08 and 1.15, as a longer or shorter vocal tract
   # would move its formants: 5 x 39 voices for both objectives (README,
   # Transcription: spoken MAP, same-different AP and CER all improve against
-  # 6 more epochs without it, and more with 4 factors than with 0.9,1.1).
-  echo "phase 4: the same with vocal tract length perturbation, $VEPOCHS epochs" >&2
+  # 6 more epochs without it, more with 4 factors than with 0.9,1.1, and
+  # more again with a second run of 6 epochs).
+  echo "phase 4: the same with vocal tract length perturbation, 2 x $VEPOCHS epochs" >&2
   TRANSCRIPTS=
   "$S2S" model info "$OUT.h" | grep -q '"ctc_head": true' &&
       TRANSCRIPTS="--transcripts $CORPUS/words.train.tsv --ctc-weight 0.1"
-  "$S2S" train $COMMON --variant correspond $TRANSCRIPTS --vtlp 0.85,0.92,1.08,1.15 \
-      --init "$OUT.h" --epochs "$VEPOCHS" --out "$OUT"
+  VTLP="$COMMON --variant correspond $TRANSCRIPTS --vtlp 0.85,0.92,1.08,1.15 --epochs $VEPOCHS"
+  "$S2S" train $VTLP --init "$OUT.h" --out "$OUT.v"
   rm -f "$OUT.h"
+  "$S2S" train $VTLP --init "$OUT.v" --out "$OUT"
+  rm -f "$OUT.v"
 else
   mv "$OUT.h" "$OUT"
 fi
