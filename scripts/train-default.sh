@@ -79,6 +79,7 @@ awk -F'\t' 'NR == FNR { train[$1] = 1; next } train[$1]' "$segments.files" "$COR
     | cat "$CORPUS/words.train.tsv" - > "$segments"
 rm -f "$segments.files"
 start=$(date +%s)
+CTC="--transcripts $CORPUS/words.train.tsv --ctc-weight 0.1" # phases 3 and 4
 COMMON="--words $segments --batch 64 --lr 0.001 --clip 5 --threads 2 --seed 1 --progress 200"
 echo "phase 1: plain autoencoder, $EPOCHS epochs" >&2
 "$S2S" train $COMMON --variant plain --decoder-input zero --hidden 256 --layers 1 \
@@ -97,8 +98,8 @@ if [ "$HEPOCHS" -gt 0 ]; then
   # 0.1 spelling helps the vectors instead of pulling them away from
   # rebuilding (README, Transcription: MAP, AP and CER all improve).
   echo "phase 3: CTC head, trained jointly (weight 0.1), $HEPOCHS epochs" >&2
-  "$S2S" train $COMMON --variant correspond --transcripts "$CORPUS/words.train.tsv" \
-      --ctc-hidden 256 --ctc-weight 0.1 --init "$OUT.c" --epochs "$HEPOCHS" --out "$OUT.h"
+  "$S2S" train $COMMON --variant correspond $CTC \
+      --ctc-hidden 256 --init "$OUT.c" --epochs "$HEPOCHS" --out "$OUT.h"
   rm -f "$OUT.c"
 else
   mv "$OUT.c" "$OUT.h"
@@ -111,10 +112,8 @@ if [ "$VEPOCHS" -gt 0 ]; then
   # 6 more epochs without it, more with 4 factors than with 0.9,1.1, and
   # more again with a second run of 6 epochs).
   echo "phase 4: the same with vocal tract length perturbation, 2 x $VEPOCHS epochs" >&2
-  TRANSCRIPTS=
-  "$S2S" model info "$OUT.h" | grep -q '"ctc_head": true' &&
-      TRANSCRIPTS="--transcripts $CORPUS/words.train.tsv --ctc-weight 0.1"
-  VTLP="$COMMON --variant correspond $TRANSCRIPTS --vtlp 0.85,0.92,1.08,1.15 --epochs $VEPOCHS"
+  "$S2S" model info "$OUT.h" | grep -q '"ctc_head": true' || CTC= # phase 3 skipped: no head
+  VTLP="$COMMON --variant correspond $CTC --vtlp 0.85,0.92,1.08,1.15 --epochs $VEPOCHS"
   "$S2S" train $VTLP --init "$OUT.h" --out "$OUT.v"
   rm -f "$OUT.h"
   "$S2S" train $VTLP --init "$OUT.v" --out "$OUT"
