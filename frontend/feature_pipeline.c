@@ -7,6 +7,7 @@
 #include "audio_reader.h"
 #include "vad.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,10 @@ static int frame_file(const char *path, const mfcc_options *options, int row_dim
     int rc = framer_init(&f, options, row_dim, out, err, err_len);
     if (rc != 0) goto cleanup;
     rc = -1;
-    reader = audio_reader_open(path, options->sample_rate_hz, err, err_len);
+    int read_rate_hz = options->sample_rate_hz;
+    if (options->speed > 0 && options->speed != 1.0f) /* speed perturbation: fewer samples */
+        read_rate_hz = (int)lround(options->sample_rate_hz / options->speed);
+    reader = audio_reader_open(path, read_rate_hz, err, err_len);
     if (!reader) goto cleanup;
     audio_info info = audio_reader_info(reader);
     out->duration_s = info.duration_s;

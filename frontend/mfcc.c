@@ -49,6 +49,7 @@ mfcc_options mfcc_kaldi_defaults(void) {
         .cepstral_lifter = 22.0f,
         .use_energy = 1,
         .vtln_warp = 1.0f,
+        .speed = 1.0f,
     };
     return options;
 }
@@ -135,7 +136,8 @@ mfcc_computer *mfcc_build(const mfcc_options *options, char *err, int err_len) {
     if (options->sample_rate_hz <= 0 || options->num_mel_bins <= 0 || options->num_ceps <= 0 ||
         options->num_ceps > options->num_mel_bins || options->frame_shift_ms <= 0 ||
         options->frame_length_ms <= 0 ||
-        (options->vtln_warp != 0 && (options->vtln_warp < 0.5f || options->vtln_warp > 2.0f))) {
+        (options->vtln_warp != 0 && (options->vtln_warp < 0.5f || options->vtln_warp > 2.0f)) ||
+        (options->speed != 0 && (options->speed < 0.5f || options->speed > 2.0f))) {
         snprintf(err, err_len, "invalid MFCC options");
         return NULL;
     }

@@ -25,6 +25,12 @@ typedef struct {
                                 vocal tract would move formants.  Training augmentation
                                 only (vocal tract length perturbation): never stored in a
                                 model, which always reads unwarped features */
+    float speed;             /* 1 (or 0): none; else a file's audio is resampled to
+                                sample_rate_hz / speed and framed as if it were at
+                                sample_rate_hz: played `speed` times faster, tempo, pitch
+                                and formants all scaled (speed perturbation, Ko et al.
+                                2015). Files only (features_compute_samples ignores it);
+                                training augmentation only, like vtln_warp */
 } mfcc_options;
 
 /* Kaldi's defaults at 16 kHz: what `s2s features --raw` prints. */

@@ -52,6 +52,9 @@ static const char *const help =
     "                       (0.8-1.25), its mel filters warped as by a shorter (W > 1)\n"
     "                       or longer vocal tract: more voices from the same audio\n"
     "                       (vocal tract length perturbation; e.g. 0.9,1.1)\n"
+    "  --speed S[,S...]     also train on a copy of every file per speed S (0.8-1.25),\n"
+    "                       its audio played S times faster: tempo, pitch and formants\n"
+    "                       together (speed perturbation; e.g. 0.9,1.1)\n"
     "  --head-only          train only the CTC head (on --transcripts and the words\n"
     "                       of --words): the encoder, and so every vector, stays\n"
     "                       exactly as it was (index and queries need no reindex)\n"
@@ -258,28 +261,29 @@ int cmd_retrain(int argc, char **argv) {
     return cmd_train(argc, argv);
 }
 
-/* Parses --vtlp's comma-separated warp factors into o; 0, or -1 after a
- * usage error.  1 is refused: it would only duplicate the data. */
-static int parse_warps(const char *arg, trainer_options *o) {
-    o->num_vtlp_warps = 0;
+/* Parses a comma-separated list of perturbation factors in [0.8, 1.25]
+ * (--vtlp's warps, --speed's speeds) into factors; their count, or -1 after
+ * a usage error.  1 is refused: it would only duplicate the data. */
+static int parse_factors(const char *option, const char *arg, float *factors) {
+    int num = 0;
     char buf[256];
     snprintf(buf, sizeof buf, "%s", arg);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         double w;
-        if (cli_parse_float("train", "--vtlp", tok, 0.8, 1.25, &w) != 0)
+        if (cli_parse_float("train", option, tok, 0.8, 1.25, &w) != 0)
             return -1;
-        if (w == 1.0 || o->num_vtlp_warps == TRAINER_MAX_WARPS) {
-            cli_usage_error("train", "--vtlp wants up to %d warp factors other than 1, not '%s'",
+        if (w == 1.0 || num == TRAINER_MAX_WARPS) {
+            cli_usage_error("train", "%s wants up to %d factors other than 1, not '%s'", option,
                             TRAINER_MAX_WARPS, arg);
             return -1;
         }
-        o->vtlp_warps[o->num_vtlp_warps++] = (float)w;
+        factors[num++] = (float)w;
     }
-    if (o->num_vtlp_warps == 0) {
-        cli_usage_error("train", "--vtlp wants warp factors, e.g. 0.9,1.1");
+    if (num == 0) {
+        cli_usage_error("train", "%s wants factors, e.g. 0.9,1.1", option);
         return -1;
     }
-    return 0;
+    return num;
 }
 
 int cmd_train(int argc, char **argv) {
@@ -288,7 +292,7 @@ int cmd_train(int argc, char **argv) {
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
         O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
-        O_MINE_WINDOWS, O_PRECISION, O_VTLP,
+        O_MINE_WINDOWS, O_PRECISION, O_VTLP, O_SPEED,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -315,6 +319,7 @@ int cmd_train(int argc, char **argv) {
         {"mine-windows", required_argument, 0, O_MINE_WINDOWS},
         {"precision", required_argument, 0, O_PRECISION},
         {"vtlp", required_argument, 0, O_VTLP},
+        {"speed", required_argument, 0, O_SPEED},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -352,7 +357,12 @@ int cmd_train(int argc, char **argv) {
             mine.pairs.max_pairs = v;
             break;
         case O_VTLP:
-            if (parse_warps(optarg, &o) != 0) return EXIT_USAGE;
+            if ((o.num_vtlp_warps = parse_factors("--vtlp", optarg, o.vtlp_warps)) < 0)
+                return EXIT_USAGE;
+            break;
+        case O_SPEED:
+            if ((o.num_speeds = parse_factors("--speed", optarg, o.speeds)) < 0)
+                return EXIT_USAGE;
             break;
         case O_MINE_SAME: mine.pairs.same_group = 1; break;
         case O_MINE_OUT: mine_out = optarg; break;
@@ -516,8 +526,8 @@ int cmd_train(int argc, char **argv) {
         return cli_usage_error(command, "--variant mined needs a model to mine with (--db or --init)");
     if (mined && words)
         return cli_usage_error(command, "--variant mined finds its own pairs; not with --words");
-    if (mined && o.num_vtlp_warps > 0)
-        return cli_usage_error(command, "--vtlp is for training on given data; mined pairs are found in the audio as it is");
+    if (mined && (o.num_vtlp_warps > 0 || o.num_speeds > 0))
+        return cli_usage_error(command, "--vtlp and --speed are for training on given data; mined pairs are found in the audio as it is");
     if (mined && (o.transcripts_path || o.head_only))
         return cli_usage_error(command, "--variant mined trains the encoder on pairs; not with --transcripts or --head-only");
     if (o.variant == TRAINER_CORRESPOND && !words && !mined)

@@ -59,6 +59,11 @@ typedef struct {
                                    length perturbation, Jaitly & Hinton 2013): same words,
                                    same speaker, another vocal tract */
     float vtlp_warps[TRAINER_MAX_WARPS];
+    int num_speeds;             /* 0; else each file also enters the data once per factor
+                                   of speeds, its audio played that much faster (speed
+                                   perturbation: tempo, pitch and formants together);
+                                   word times are scaled to match */
+    float speeds[TRAINER_MAX_WARPS];
     const char *init_path;      /* NULL, or a model to start from (its weights and statistics) */
     const char *out_path;       /* "s2s.model" */
 } trainer_options;

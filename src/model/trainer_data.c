@@ -163,12 +163,17 @@ int trainer_speaker_of(trainer_data *d, const char *path) {
 }
 
 int trainer_read_copy(const trainer_options *opts, const feature_options *fo, const char *path,
-                      int copy, const trainer_callbacks *cb, feature_matrix *out) {
-    feature_options warped = *fo;
-    if (copy > 0)
-        warped.mfcc.vtln_warp = opts->vtlp_warps[copy - 1];
+                      int copy, const trainer_callbacks *cb, feature_matrix *out,
+                      double *frame_s) {
+    feature_options perturbed = *fo;
+    if (copy > 0 && copy <= opts->num_vtlp_warps)
+        perturbed.mfcc.vtln_warp = opts->vtlp_warps[copy - 1];
+    else if (copy > opts->num_vtlp_warps)
+        perturbed.mfcc.speed = opts->speeds[copy - 1 - opts->num_vtlp_warps];
+    *frame_s = 0.001 * fo->mfcc.frame_shift_ms *
+               (perturbed.mfcc.speed > 0 ? perturbed.mfcc.speed : 1.0f);
     char err[512];
-    if (features_compute(path, &warped, NULL, out, err, sizeof err) == 0)
+    if (features_compute(path, &perturbed, NULL, out, err, sizeof err) == 0)
         return 0;
     if (copy == 0 && cb && cb->file_failed)
         cb->file_failed(cb->ctx, path, err);
@@ -230,7 +235,6 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
     fclose(f);
     if (rc == 0) {
         qsort(entries, num, sizeof *entries, compare_entries);
-        double shift_s = 0.001 * fo->mfcc.frame_shift_ms;
         long done_files = 0;
         for (long i = 0; i < num && rc == 0;) {
             long j = i;
@@ -239,7 +243,8 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
             int speaker = trainer_speaker_of(d, entries[i].file);
             for (int copy = 0; copy < trainer_num_copies(opts) && rc == 0; copy++) {
                 feature_matrix fm;
-                if (trainer_read_copy(opts, fo, entries[i].file, copy, cb, &fm) != 0)
+                double shift_s;
+                if (trainer_read_copy(opts, fo, entries[i].file, copy, cb, &fm, &shift_s) != 0)
                     break;
                 d->num_files += copy == 0;
                 for (long k = i; k < j; k++) {
@@ -301,7 +306,8 @@ static int load_windows(trainer_data *d, const trainer_options *opts, const feat
         int speaker = trainer_speaker_of(d, files[i]);
         for (int copy = 0; copy < trainer_num_copies(opts); copy++) {
             feature_matrix fm;
-            if (trainer_read_copy(opts, fo, files[i], copy, cb, &fm) != 0)
+            double frame_s; /* windows are cut from the copy's own frames */
+            if (trainer_read_copy(opts, fo, files[i], copy, cb, &fm, &frame_s) != 0)
                 break;
             d->num_files += copy == 0;
             int rc = add_windows(d, opts, &fm, fo, speaker, &rng);

@@ -54,16 +54,23 @@ static inline uint64_t splitmix64(uint64_t *state) {
 static inline long rand_below(uint64_t *state, long n) { return (long)(splitmix64(state) % (uint64_t)n); }
 static inline double rand_unit(uint64_t *state) { return (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0); }
 
-/* Copies of every training file (trainer_options.vtlp_warps): 1 + the warps. */
-static inline int trainer_num_copies(const trainer_options *opts) { return 1 + opts->num_vtlp_warps; }
+/* Copies of every training file: 1 + the warps + the speeds. */
+static inline int trainer_num_copies(const trainer_options *opts) {
+    return 1 + opts->num_vtlp_warps + opts->num_speeds;
+}
 
 /* Reads the frames of path in copy `copy` of the data (0: as the model
- * reads them; k >= 1: mel filters warped by opts->vtlp_warps[k - 1]),
- * unnormalised, into *out (free with features_free).  Returns 0, or -1 when
- * the file cannot be read, which copy 0 reports through cb->file_failed (a
- * file is named once, and its other copies are not tried). */
+ * reads them; then one copy per opts->vtlp_warps, mel filters warped, then
+ * one per opts->speeds, the audio sped up or slowed down), unnormalised,
+ * into *out (free with features_free), and sets *frame_s to the seconds of
+ * the file's own time each frame advances (the frame shift times the
+ * speed: what converts word times to frames in this copy).  Returns 0, or
+ * -1 when the file cannot be read, which copy 0 reports through
+ * cb->file_failed (a file is named once, and its other copies are not
+ * tried). */
 int trainer_read_copy(const trainer_options *opts, const feature_options *fo, const char *path,
-                      int copy, const trainer_callbacks *cb, feature_matrix *out);
+                      int copy, const trainer_callbacks *cb, feature_matrix *out,
+                      double *frame_s);
 
 /* Appends a segment of length frames, copied from frames + start * dim, to
  * the pool. Returns 0, or -1 when out of memory. */

@@ -149,12 +149,12 @@ static int add_span(trainer_data *d, const trainer_options *opts, const feature_
 static int add_utterance(trainer_data *d, const trainer_options *opts, const feature_options *fo,
                          const transcript_line *lines, long i, long j, const trainer_callbacks *cb,
                          long *num_too_long) {
-    const double shift_s = 0.001 * fo->mfcc.frame_shift_ms;
     const long pad = 5; /* frames of context around a word span */
     int rc = 0;
     for (int copy = 0; copy < trainer_num_copies(opts) && rc == 0; copy++) {
         feature_matrix fm;
-        if (trainer_read_copy(opts, fo, lines[i].file, copy, cb, &fm) != 0)
+        double shift_s;
+        if (trainer_read_copy(opts, fo, lines[i].file, copy, cb, &fm, &shift_s) != 0)
             return 0;
         long too_long = 0;
         if (lines[i].start_s < 0) {

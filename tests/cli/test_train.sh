@@ -19,6 +19,9 @@ expect_status 2 "vtlp factor 1 refused" "$S2S" train --vtlp 1 $AUDIO
 expect_status 2 "vtlp factor out of range" "$S2S" train --vtlp 0.9,1.6 $AUDIO
 expect_status 2 "vtlp not a number" "$S2S" train --vtlp 0.9,x $AUDIO
 expect_grep "--vtlp" "$TMP/err" "vtlp error names the option"
+expect_status 2 "speed 1 refused" "$S2S" train --speed 1 $AUDIO
+expect_status 2 "speed out of range" "$S2S" train --speed 0.5 $AUDIO
+expect_grep "--speed" "$TMP/err" "speed error names the option"
 
 expect_status 0 "train" "$S2S" train $TINY --epochs 4 --out "$TMP/a.model" $AUDIO
 expect_status 0 "train again" "$S2S" train $TINY --epochs 4 --out "$TMP/b.model" $AUDIO
@@ -35,6 +38,20 @@ n3=$(segments_of "$TMP/err")
 [ -n "$n1" ] && [ "$n3" -ge $((2 * n1)) ] && [ "$n3" -le $((4 * n1)) ] &&
     pass "vtlp copies: $n1 segments -> $n3" || fail "vtlp segments: $n1 -> $n3"
 cmp -s "$TMP/nv.model" "$TMP/v.model" && fail "vtlp changed nothing" || pass "vtlp changes the model"
+
+# Speed perturbation: a copy per speed, its word spans scaled with it, so
+# speed 0.8 adds the same words at 1/0.8 times their frames.
+F_WORDS="$TMP/words.tsv"
+printf '%s\t0.30\t0.90\tone\n%s\t0.20\t1.00\ttwo\n' "$F/speech_a.wav" "$F/speech_b.wav" > "$F_WORDS"
+frames_of() { sed -n 's/.* segments, \([0-9]*\) frames.*/\1/p' "$1" | head -1; }
+expect_status 0 "train on words" "$S2S" train $TINY_LOUD --epochs 1 --words "$F_WORDS" --out "$TMP/w.model"
+f1=$(frames_of "$TMP/err")
+expect_status 0 "train on words with --speed 0.8" "$S2S" train $TINY_LOUD --epochs 1 --speed 0.8 \
+    --words "$F_WORDS" --out "$TMP/ws.model"
+f2=$(frames_of "$TMP/err")
+[ -n "$f1" ] && [ $((f2 * 100)) -ge $((f1 * 220)) ] && [ $((f2 * 100)) -le $((f1 * 230)) ] &&
+    pass "speed 0.8: $f1 word frames -> $f2 (x2.25 expected)" || fail "speed frames: $f1 -> $f2"
+cmp -s "$TMP/w.model" "$TMP/ws.model" && fail "speed changed nothing" || pass "speed changes the model"
 
 # Interrupt a slower run, then resume it: same bytes as the uninterrupted one.
 SLOW="--hidden 64 --vector-dim 8 --batch 4 --threads 2 --seed 3 --epochs 300"

@@ -6,8 +6,10 @@
 #include "test_util.h"
 
 #include <math.h>
+#include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Loads a reference matrix; returns its values (caller frees) or NULL. */
 static float *load_reference(const char *name, long *num_rows, int *num_cols) {
@@ -130,11 +132,29 @@ START_TEST(test_resampled_inputs_frame_alike) {
 }
 END_TEST
 
-/* Log mel energies of one frame of a tone, recovered exactly from all
- * num_mel_bins cepstra (no lifter, orthonormal DCT-II inverted). */
-static void tone_log_mel(float warp, double tone_hz, double *log_mel, int num_mel) {
+/* Log mel energies recovered exactly from all num_mel cepstra of a frame
+ * (no lifter, orthonormal DCT-II inverted). */
+static void cepstra_to_log_mel(const float *cepstra, double *log_mel, int num_mel) {
+    for (int b = 0; b < num_mel; b++) {
+        log_mel[b] = 0;
+        for (int k = 0; k < num_mel; k++)
+            log_mel[b] += (k == 0 ? sqrt(1.0 / num_mel) : sqrt(2.0 / num_mel)) *
+                          cos(M_PI / num_mel * (b + 0.5) * k) * cepstra[k];
+    }
+}
+
+/* Model MFCC options that keep every cepstrum, unliftered, so that
+ * cepstra_to_log_mel can invert them. */
+static mfcc_options invertible_options(int num_mel) {
     mfcc_options o = mfcc_model_defaults();
-    o.num_ceps = num_mel, o.num_mel_bins = num_mel, o.cepstral_lifter = 0, o.vtln_warp = warp;
+    o.num_ceps = num_mel, o.num_mel_bins = num_mel, o.cepstral_lifter = 0;
+    return o;
+}
+
+/* Log mel energies of one frame of a tone. */
+static void tone_log_mel(float warp, double tone_hz, double *log_mel, int num_mel) {
+    mfcc_options o = invertible_options(num_mel);
+    o.vtln_warp = warp;
     char err[256];
     mfcc_computer *m = mfcc_build(&o, err, sizeof err);
     ck_assert_msg(m != NULL, "%s", err);
@@ -143,12 +163,7 @@ static void tone_log_mel(float warp, double tone_hz, double *log_mel, int num_me
     for (int i = 0; i < n; i++)
         samples[i] = (float)(10000.0 * sin(2 * M_PI * tone_hz * i / o.sample_rate_hz));
     mfcc_compute_frame(m, samples, cepstra);
-    for (int b = 0; b < num_mel; b++) {
-        log_mel[b] = 0;
-        for (int k = 0; k < num_mel; k++)
-            log_mel[b] += (k == 0 ? sqrt(1.0 / num_mel) : sqrt(2.0 / num_mel)) *
-                          cos(M_PI / num_mel * (b + 0.5) * k) * cepstra[k];
-    }
+    cepstra_to_log_mel(cepstra, log_mel, num_mel);
     free(samples);
     mfcc_free(m);
 }
@@ -189,6 +204,72 @@ START_TEST(test_vtln_warp_moves_a_tone) {
 }
 END_TEST
 
+/* Writes 2 s of a 1500 Hz tone at 16 kHz to a temporary WAV; its path. */
+static const char *write_tone_file(void) {
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/tone.wav", test_make_temp_dir());
+    SF_INFO info = {.samplerate = 16000, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    enum { N = 32000 };
+    static float samples[N];
+    for (int i = 0; i < N; i++)
+        samples[i] = (float)(0.3 * sin(2 * M_PI * 1500.0 * i / 16000.0));
+    sf_writef_float(f, samples, N);
+    sf_close(f);
+    return path;
+}
+
+/* Static MFCC of a file at a speed; the peak mel filter of its middle
+ * frame in *peak, its frame count returned. */
+static long speed_frames(const char *path, float speed, int *peak, float **first_values) {
+    enum { NUM_MEL = 23 };
+    mfcc_options o = invertible_options(NUM_MEL);
+    o.speed = speed;
+    feature_matrix fm;
+    char err[256];
+    ck_assert_msg(features_compute_static(path, &o, &fm, err, sizeof err) == 0, "%s", err);
+    double log_mel[NUM_MEL];
+    cepstra_to_log_mel(fm.data + fm.num_frames / 2 * fm.dim, log_mel, NUM_MEL);
+    *peak = argmax(log_mel, NUM_MEL);
+    long n = fm.num_frames;
+    if (first_values) {
+        *first_values = malloc(sizeof(float) * n * fm.dim);
+        memcpy(*first_values, fm.data, sizeof(float) * n * fm.dim);
+    }
+    features_free(&fm);
+    return n;
+}
+
+/* Speed perturbation: speed 1 is none (bit for bit, as 0), speed S leaves
+ * 1/S of the frames and moves a tone's energy up by S on the frequency
+ * axis (about as far as a VTLN warp of S); out-of-range speeds are refused. */
+START_TEST(test_speed_scales_time_and_frequency) {
+    const char *path = write_tone_file();
+    int peak, peak_one, peak_up, peak_down;
+    float *none, *one;
+    long frames = speed_frames(path, 0.0f, &peak, &none);
+    ck_assert_int_eq(speed_frames(path, 1.0f, &peak_one, &one), frames);
+    ck_assert(memcmp(none, one, sizeof(float) * frames * 23) == 0);
+    free(none), free(one);
+    long frames_up = speed_frames(path, 1.15f, &peak_up, NULL);
+    long frames_down = speed_frames(path, 1 / 1.15f, &peak_down, NULL);
+    printf("tone file: %ld frames, peak filter %d; speed 1.15: %ld frames, peak %d; "
+           "speed 1/1.15: %ld frames, peak %d\n", frames, peak, frames_up, peak_up, frames_down,
+           peak_down);
+    ck_assert_int_le(labs(frames_up - lround(frames / 1.15)), 2);
+    ck_assert_int_le(labs(frames_down - lround(frames * 1.15)), 2);
+    ck_assert_int_ge(peak_up - peak, 1);
+    ck_assert_int_le(peak_up - peak, 2);
+    ck_assert_int_ge(peak - peak_down, 1);
+    ck_assert_int_le(peak - peak_down, 2);
+    mfcc_options bad = mfcc_model_defaults();
+    bad.speed = 3.0f;
+    char err[256];
+    ck_assert_ptr_null(mfcc_build(&bad, err, sizeof err));
+}
+END_TEST
+
 int main(void) {
     Suite *suite = suite_create("frontend_mfcc");
     TCase *tc = tcase_create("mfcc");
@@ -198,6 +279,7 @@ int main(void) {
     tcase_add_test(tc, test_narrowband_matches_wideband);
     tcase_add_test(tc, test_resampled_inputs_frame_alike);
     tcase_add_test(tc, test_vtln_warp_moves_a_tone);
+    tcase_add_test(tc, test_speed_scales_time_and_frequency);
     suite_add_tcase(suite, tc);
     return test_run_suite(suite);
 }
