@@ -22,9 +22,12 @@ for attempt in $(seq 1 20); do
     sleep "0.$(printf '%03d' $((RANDOM % 600)))"
     kill -9 $pid 2>/dev/null && num_killed=$((num_killed + 1))
     wait $pid 2>/dev/null
+    # A run killed before its first commit leaves an SQLite file without
+    # tables: nothing was indexed, stats says so, and the next run creates
+    # the index in it (checked after the loop).
     if [ -f "$DB" ]; then
-        "$S2S" stats --check --db "$DB" >"$TMP/out" 2>"$TMP/err" \
-            || fail "attempt $attempt: $(cat "$TMP/err")"
+        "$S2S" stats --check --db "$DB" >"$TMP/out" 2>"$TMP/err" ||
+            grep -q "is empty" "$TMP/err" || fail "attempt $attempt: $(cat "$TMP/err")"
     fi
 done
 pass "$num_killed of 20 runs killed mid-way, index checked after each"
