@@ -170,8 +170,9 @@ int trainer_read_copy(const trainer_options *opts, const feature_options *fo, co
         perturbed.mfcc.vtln_warp = opts->vtlp_warps[copy - 1];
     else if (copy > opts->num_vtlp_warps)
         perturbed.mfcc.speed = opts->speeds[copy - 1 - opts->num_vtlp_warps];
-    *frame_s = 0.001 * fo->mfcc.frame_shift_ms *
-               (perturbed.mfcc.speed > 0 ? perturbed.mfcc.speed : 1.0f);
+    if (frame_s)
+        *frame_s = 0.001 * fo->mfcc.frame_shift_ms *
+                   (perturbed.mfcc.speed > 0 ? perturbed.mfcc.speed : 1.0f);
     char err[512];
     if (features_compute(path, &perturbed, NULL, out, err, sizeof err) == 0)
         return 0;
@@ -306,8 +307,8 @@ static int load_windows(trainer_data *d, const trainer_options *opts, const feat
         int speaker = trainer_speaker_of(d, files[i]);
         for (int copy = 0; copy < trainer_num_copies(opts); copy++) {
             feature_matrix fm;
-            double frame_s; /* windows are cut from the copy's own frames */
-            if (trainer_read_copy(opts, fo, files[i], copy, cb, &fm, &frame_s) != 0)
+            /* windows are cut from the copy's own frames: no times to convert */
+            if (trainer_read_copy(opts, fo, files[i], copy, cb, &fm, NULL) != 0)
                 break;
             d->num_files += copy == 0;
             int rc = add_windows(d, opts, &fm, fo, speaker, &rng);

@@ -62,7 +62,7 @@ static inline int trainer_num_copies(const trainer_options *opts) {
 /* Reads the frames of path in copy `copy` of the data (0: as the model
  * reads them; then one copy per opts->vtlp_warps, mel filters warped, then
  * one per opts->speeds, the audio sped up or slowed down), unnormalised,
- * into *out (free with features_free), and sets *frame_s to the seconds of
+ * into *out (free with features_free), and sets *frame_s (unless NULL) to the seconds of
  * the file's own time each frame advances (the frame shift times the
  * speed: what converts word times to frames in this copy).  Returns 0, or
  * -1 when the file cannot be read, which copy 0 reports through
