@@ -5,8 +5,9 @@
 # channel (8 kHz mu-law, 300-3400 Hz) with white noise at 15 dB SNR; greedy
 # and beam decoding, and beam decoding held to a lexicon (--lexicon, default
 # /usr/share/dict/words: 104k words of which the corpus's 6000 are a subset,
-# so no word said is out of the lexicon here); and the speed (seconds of
-# audio per second, one thread).
+# so no word said is out of the lexicon here), with the beam search's rates
+# by held-out voice too; and the speed (seconds of audio per second, one
+# thread).
 #
 # usage: scripts/eval-transcribe.sh [CORPUS_DIR (/tmp/s2s-corpus)] [--model FILE] [--beam N]
 #                                   [--lexicon FILE] [--lexicon-beam N (64)]
@@ -35,6 +36,11 @@ trap 'rm -rf "$work"' EXIT
 cut -f1 "$corpus/words.heldout.tsv" | sort -u > "$work/heldout.files"
 awk -F'\t' 'NR == FNR { held[$1] = 1; next } held[$1] && $3 == "none" { print $1 "\t" $4 }' \
     "$work/heldout.files" "$corpus/utterances.tsv" > "$work/ref.tsv"
+# Each utterance's voice, for the error rates by voice: espeak-ng's held-out
+# variants together, the other engines' voices each alone.
+awk -F'\t' 'NR == FNR { held[$1] = 1; next } held[$1] && $3 == "none" {
+        n = split($2, part, "-"); print $1 "\t" (part[1] == "es" ? "espeak-ng" : part[1] "-" part[2]) }' \
+    "$work/heldout.files" "$corpus/utterances.tsv" > "$work/voices.tsv"
 mkdir -p "$work/clean" "$work/phone"
 while IFS=$'\t' read -r file _; do
     ln -s "$(realpath "$corpus/$file")" "$work/clean/$(basename "$file")"
@@ -64,9 +70,13 @@ for condition in clean phone; do
         t0=$(date +%s.%N)
         "$s2s" transcribe -q --model "$model" "${options[@]}" "$work/$condition"/*.wav > "$work/hyp.tsv"
         t1=$(date +%s.%N)
-        score=$(/usr/bin/python3 scripts/score-transcripts.py "$work/ref.tsv" "$work/hyp.tsv")
+        groups=() # by voice: for the beam search only, which is what s2s uses by default
+        [ "$decoding" = "beam $beam" ] && groups=("$work/voices.tsv")
+        score=$(/usr/bin/python3 scripts/score-transcripts.py "$work/ref.tsv" "$work/hyp.tsv" "${groups[@]}")
         speed=$(echo "$seconds / ($t1 - $t0)" | bc -l)
-        printf '%-6s %-11s %s  %.0fx real time (one thread)\n' "$condition" "$decoding" "$score" "$speed"
+        printf '%-6s %-11s %s  %.0fx real time (one thread)\n' "$condition" "$decoding" \
+            "$(echo "$score" | head -1)" "$speed"
+        echo "$score" | tail -n +2 | sed 's/^/                   /'
     done
 done
 echo "examples (clean, beam $beam, then with the lexicon):"

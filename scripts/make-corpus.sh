@@ -2,13 +2,17 @@
 # Make s2s's synthetic multi-speaker English speech corpus (or, with --eval, its
 # evaluation set), with exact word times, reproducibly.
 #
-#   scripts/make-corpus.sh OUTDIR [--hours H] [--seed N] [--aug F] [--jobs J]
+#   scripts/make-corpus.sh OUTDIR [--hours H] [--seed N] [--aug F] [--jobs J] [--more-voices V]
 #   scripts/make-corpus.sh --eval OUTDIR [--seed N] [--docs D] [--word-queries W]
 #                          [--phrase-queries P] [--aug F] [--jobs J] [--lang L]
 #
 # --lang de|es (default en): words from Debian's word list of that language
 # (wngerman / wspanish) spoken by espeak-ng's voice for it in its 17 variants
 # (all "held out"); flite and festival speak English only and are not used.
+#
+# --more-voices V: V more training voices (up to 13: festival's ked_diphone, flite's and
+# festival's voices at other pitches and tempos; the first V of scripts/corpus/s2scorpus.py
+# MORE_VOICES, so a corpus made with V stays the same); held-out voices unchanged.
 #
 # Corpus (default --hours 0.2 --seed 1 --aug 0.3):
 #   OUTDIR/wav/*.wav          16 kHz mono 16-bit, one sentence of 4-12 words each
@@ -34,11 +38,12 @@ PY=${PYTHON:-/usr/bin/python3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL="$HERE/corpus/s2scorpus.py"
 
-usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
-MODE=corpus OUT= LANG_CODE=en HOURS=0.2 SEED= AUG= JOBS=2 DOCS=60 WQ=30 PQ=20
+usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+MODE=corpus MORE_VOICES=0 OUT= LANG_CODE=en HOURS=0.2 SEED= AUG= JOBS=2 DOCS=60 WQ=30 PQ=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --eval) MODE=eval ;;
+    --more-voices) MORE_VOICES=$2; shift ;;
     --hours) HOURS=$2; shift ;;
     --seed) SEED=$2; shift ;;
     --aug) AUG=$2; shift ;;
@@ -58,13 +63,17 @@ done
 for t in espeak-ng flite sox festival text2wave; do
   command -v $t >/dev/null || { echo "missing $t: apt-get install -y espeak-ng flite sox festival festvox-kallpc16k festvox-us-slt-hts" >&2; exit 1; }
 done
+case "$MORE_VOICES" in [0-9]|1[0-3]) ;; *) echo "--more-voices: 0 to 13, not $MORE_VOICES" >&2; exit 2 ;; esac
+[ "$MORE_VOICES" -lt 6 ] || [ -d /usr/share/festival/voices/english/ked_diphone ] ||
+  { echo "--more-voices: missing festival's ked_diphone voice: apt-get install -y festvox-kdlpc16k" >&2; exit 1; }
 case "$LANG_CODE" in
   en) [ -f /usr/share/dict/words ] || { echo "missing /usr/share/dict/words: apt-get install -y wamerican" >&2; exit 1; } ;;
   de) [ -f /usr/share/dict/ngerman ] || { echo "missing /usr/share/dict/ngerman: apt-get install -y wngerman" >&2; exit 1; } ;;
   es) [ -f /usr/share/dict/spanish ] || { echo "missing /usr/share/dict/spanish: apt-get install -y wspanish" >&2; exit 1; } ;;
   *) echo "--lang: en, de or es, not $LANG_CODE" >&2; exit 2 ;;
 esac
-export S2S_CORPUS_LANG=$LANG_CODE
+export S2S_CORPUS_LANG=$LANG_CODE S2S_CORPUS_MORE_VOICES=$MORE_VOICES
+[ $MORE_VOICES = 0 ] || [ $LANG_CODE = en ] || { echo "--more-voices: English only" >&2; exit 2; }
 "$PY" -c 'import numpy' 2>/dev/null || { echo "$PY lacks numpy: apt-get install -y python3-numpy" >&2; exit 1; }
 
 mkdir -p "$OUT"

@@ -31,7 +31,9 @@ with wave.open(dst, "wb") as w:
     w.setnchannels(1); w.setsampwidth(2); w.setframerate(sr)
     w.writeframes((np.clip(x, -1, 1 - 1 / 32768) * 32768).astype(np.int16).tobytes())
 PYEOF
-  sox -q "$dst/docs/.noisy.wav" -r 8000 -e mu-law -b 8 "$dst/docs/$b" sinc 300-3400
+  # -R: sox dithers when it reduces the bit depth; repeatable mode seeds it,
+  # so the same command gives the same bytes
+  sox -q -R "$dst/docs/.noisy.wav" -r 8000 -e mu-law -b 8 "$dst/docs/$b" sinc 300-3400
 done
 rm -f "$dst/docs/.noisy.wav"
 echo "$i recordings through the telephone channel (noise at $snr dB SNR) in $dst/docs" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Character and word error rates of `s2s transcribe` output against references.
 
-usage: score-transcripts.py REFERENCE HYPOTHESIS
+usage: score-transcripts.py REFERENCE HYPOTHESIS [GROUPS]
   REFERENCE   lines file<TAB>text (more columns: the last is the text)
   HYPOTHESIS  lines file<TAB>text, as `s2s transcribe` prints them
 Files are matched by base name. Both texts are normalised like s2s does for
@@ -10,6 +10,8 @@ else a word break). CER counts edits over characters including the spaces
 between words; WER over words. A reference file missing from the hypothesis
 counts as an empty transcript. Prints one line:
   files N  CER x.xxx  WER x.xxx  (chars C, words W)
+and with GROUPS (lines file<TAB>group, e.g. the speaker's voice) one more line
+per group, `  GROUP: files N  CER ...`, scored over that group's files alone.
 """
 import os
 import re
@@ -43,10 +45,8 @@ def read(path):
     return out
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    ref, hyp = read(sys.argv[1]), read(sys.argv[2])
+def score(ref, hyp):
+    """One result line for the reference files of ref against hyp."""
     char_edits = chars = word_edits = words = 0
     for name, r in ref.items():
         h = hyp.get(name, "")
@@ -54,8 +54,24 @@ def main():
         chars += len(r)
         word_edits += edit_distance(r.split(), h.split())
         words += len(r.split())
-    print(f"files {len(ref)}  CER {char_edits / max(chars, 1):.3f}  "
-          f"WER {word_edits / max(words, 1):.3f}  (chars {chars}, words {words})")
+    return (f"files {len(ref)}  CER {char_edits / max(chars, 1):.3f}  "
+            f"WER {word_edits / max(words, 1):.3f}  (chars {chars}, words {words})")
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
+    ref, hyp = read(sys.argv[1]), read(sys.argv[2])
+    print(score(ref, hyp))
+    if len(sys.argv) == 4:
+        groups = {}
+        with open(sys.argv[3], encoding="utf-8") as f:
+            for line in f:
+                fields = line.rstrip("\n").split("\t")
+                if len(fields) == 2 and os.path.basename(fields[0]) in ref:
+                    groups.setdefault(fields[1], set()).add(os.path.basename(fields[0]))
+        for group in sorted(groups):
+            print(f"  {group}: " + score({n: ref[n] for n in groups[group]}, hyp))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 #
 #   scripts/train-default.sh [--corpus DIR] [--hours H] [--epochs N]
 #                            [--correspond-epochs M] [--head-epochs K]
-#                            [--vtlp-epochs J] [--out FILE]
+#                            [--vtlp-epochs J] [--more-corpus DIR2]
+#                            [--most-corpus DIR3] [--more-epochs L] [--out FILE]
 #
 # Makes the corpus with scripts/make-corpus.sh when DIR (default
 # /tmp/s2s-corpus, 4 hours, seed 1; about 4 minutes) has no words.train.tsv,
@@ -24,12 +25,20 @@
 #       --transcripts DIR/words.train.tsv --ctc-hidden 256 --ctc-weight 0.1 \
 #       --init FILE.c --epochs 25 --threads 2 --seed 1 --out FILE.h
 # (segments.train.tsv: the training voices' words plus their 2-3 word phrases)
-# and last the same objective again on more voices made from the same ones,
+# then the same objective again on more voices made from the same ones,
 # each file also read with its mel filters warped by 0.85, 0.92, 1.08 and
 # 1.15 (vocal tract length perturbation: --vtlp), in two runs of 6 epochs
 # (Adam restarted between them, as they were run):
 #   s2s train ... (as phase 3) --vtlp 0.85,0.92,1.08,1.15 --init FILE.h --epochs 6 --out FILE.v
-#   s2s train ... (the same) --init FILE.v --epochs 6 --out FILE
+#   s2s train ... (the same) --init FILE.v --epochs 6 --out FILE.w
+# and last 6 epochs of the same on each of two more corpora, with other
+# sentences and more training voices (needs festvox-kdlpc16k): DIR2 (default
+# /tmp/s2s-corpus-more: make-corpus.sh --hours H --seed 2 --more-voices 7,
+# 46 voices in all), then DIR3 (/tmp/s2s-corpus-most: --seed 3
+# --more-voices 13, 52 voices):
+#   s2s train --words DIR2/segments.train.tsv ... --transcripts DIR2/words.train.tsv \
+#       --vtlp 0.85,0.92,1.08,1.15 --lr 0.0005 --init FILE.w --epochs 6 --out FILE.x
+#   s2s train --words DIR3/segments.train.tsv ... (the same) --init FILE.x --out FILE
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
 # it rebuilds frames from their predecessors and the vector learns next to
@@ -43,12 +52,14 @@
 # frames, so about 20 + 9 minutes, plus the corpus; phase 3 took 35 min (25
 # epochs of 2.2M frames, whole utterances included, at ~25k frames/s in
 # bf16, beside another training run); phase 4 2 x 24 min (6 epochs of 5 x
-# 2.2M frames at ~45k frames/s, each).  Each phase
-# checkpoints every epoch: Ctrl-C and rerun to resume.
+# 2.2M frames at ~45k frames/s, each); phase 5 31 min (6 epochs of 5 x 2.3M
+# frames at ~34k frames/s, beside evaluation runs), phase 6 35 min (5 x 2.4M
+# frames).  Each phase checkpoints every epoch: Ctrl-C and rerun to resume.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 HEPOCHS=25 VEPOCHS=6 OUT="$ROOT/data/s2s-default.model"
+MORE_CORPUS=/tmp/s2s-corpus-more MOST_CORPUS=/tmp/s2s-corpus-most MEPOCHS=6
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;
@@ -57,8 +68,11 @@ while [ $# -gt 0 ]; do
     --correspond-epochs) CEPOCHS=$2; shift ;;
     --head-epochs) HEPOCHS=$2; shift ;;
     --vtlp-epochs) VEPOCHS=$2; shift ;;
+    --more-corpus) MORE_CORPUS=$2; shift ;;
+    --most-corpus) MOST_CORPUS=$2; shift ;;
+    --more-epochs) MEPOCHS=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,57p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -71,13 +85,18 @@ if [ ! -f "$CORPUS/words.train.tsv" ]; then
   echo "making the corpus in $CORPUS ($HOURS h)" >&2
   "$HERE/make-corpus.sh" "$CORPUS" --hours "$HOURS" --seed 1
 fi
-# Training segments: the words of the training voices and the 2-3 word
-# phrases of the same recordings (queries are words and short phrases).
+# Training segments of a corpus, into DIR/segments.train.tsv: the words of
+# the training voices and the 2-3 word phrases of the same recordings
+# (queries are words and short phrases).
+make_segments() {
+  segments="$1/segments.train.tsv"
+  cut -f1 "$1/words.train.tsv" | sort -u > "$segments.files"
+  awk -F'\t' 'NR == FNR { train[$1] = 1; next } train[$1]' "$segments.files" "$1/phrases.tsv" \
+      | cat "$1/words.train.tsv" - > "$segments"
+  rm -f "$segments.files"
+}
+make_segments "$CORPUS"
 segments="$CORPUS/segments.train.tsv"
-cut -f1 "$CORPUS/words.train.tsv" | sort -u > "$segments.files"
-awk -F'\t' 'NR == FNR { train[$1] = 1; next } train[$1]' "$segments.files" "$CORPUS/phrases.tsv" \
-    | cat "$CORPUS/words.train.tsv" - > "$segments"
-rm -f "$segments.files"
 start=$(date +%s)
 CTC="--transcripts $CORPUS/words.train.tsv --ctc-weight 0.1" # phases 3 and 4
 COMMON="--words $segments --batch 64 --lr 0.001 --clip 5 --threads 2 --seed 1 --progress 200"
@@ -116,10 +135,34 @@ if [ "$VEPOCHS" -gt 0 ]; then
   VTLP="$COMMON --variant correspond $CTC --vtlp 0.85,0.92,1.08,1.15 --epochs $VEPOCHS"
   "$S2S" train $VTLP --init "$OUT.h" --out "$OUT.v"
   rm -f "$OUT.h"
-  "$S2S" train $VTLP --init "$OUT.v" --out "$OUT"
+  "$S2S" train $VTLP --init "$OUT.v" --out "$OUT.w"
   rm -f "$OUT.v"
 else
-  mv "$OUT.h" "$OUT"
+  mv "$OUT.h" "$OUT.w"
+fi
+# Phases 5 and 6: other voices and sentences, not more epochs, are what the
+# held-out voices need (README, Transcription: CER, spoken MAP and AP all
+# improve): the same objective on a corpus made with more training voices.
+#   more_voices PHASE DIR SEED VOICES INIT OUT
+more_voices() {
+  if [ ! -f "$2/words.train.tsv" ]; then
+    echo "making the corpus with $4 more voices in $2 ($HOURS h)" >&2
+    "$HERE/make-corpus.sh" "$2" --hours "$HOURS" --seed "$3" --more-voices "$4"
+  fi
+  make_segments "$2"
+  echo "phase $1: the same on $4 more voices, $MEPOCHS epochs" >&2
+  "$S2S" model info "$5" | grep -q '"ctc_head": true' &&
+    CTC="--transcripts $2/words.train.tsv --ctc-weight 0.1" || CTC=
+  "$S2S" train --words "$2/segments.train.tsv" --batch 64 --lr 0.0005 --clip 5 \
+      --threads 2 --seed 1 --progress 200 --variant correspond $CTC \
+      --vtlp 0.85,0.92,1.08,1.15 --epochs "$MEPOCHS" --init "$5" --out "$6"
+  rm -f "$5"
+}
+if [ "$MEPOCHS" -gt 0 ]; then
+  more_voices 5 "$MORE_CORPUS" 2 7 "$OUT.w" "$OUT.x"
+  more_voices 6 "$MOST_CORPUS" 3 13 "$OUT.x" "$OUT"
+else
+  mv "$OUT.w" "$OUT"
 fi
 echo "trained $OUT in $(( $(date +%s) - start )) s" >&2
 "$S2S" model info "$OUT" | head -2 >&2

@@ -24,6 +24,10 @@ SPEAKER_SEED = 7               # nor does the speaker table (held-out voices are
 # Language (make-corpus.sh --lang): "en" (default) uses every synthesiser; another language
 # uses espeak-ng only (flite and festival speak English only), with that language's word list.
 LANG = os.environ.get("S2S_CORPUS_LANG", "en")
+# make-corpus.sh --more-voices N: the training voices below plus the first N of MORE_VOICES
+# (English only). An option, not a change of the table, so corpora made without it (or with
+# a smaller N) stay as they were.
+NUM_MORE = int(os.environ.get("S2S_CORPUS_MORE_VOICES", "0"))
 WORD_LISTS = {"en": ("/usr/share/dict/words", "wamerican"),
               "de": ("/usr/share/dict/ngerman", "wngerman"),
               "es": ("/usr/share/dict/spanish", "wspanish")}
@@ -41,6 +45,19 @@ ES_VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7",
 HELDOUT_ES_VARIANTS = {"m7", "f5"}        # every espeak speaker with these variants is held out
 HELDOUT_FLITE = {"rms"}                   # flite voice held out (with its tempo variants)
 HELDOUT_FESTIVAL = {"cmu_us_slt_arctic_hts"}
+# More training voices (--more-voices N, the first N; append only, so a smaller N stays the
+# same): (engine, voice, tempo stretch, mean pitch in Hz or 0 for the voice's own). First 7:
+# festival's second diphone voice, and the flite voices at another mean pitch (flite's
+# int_f0_target_mean; its own for kal/kal16 is ~89, awb ~127, slt ~170) and tempo, so the
+# same vocal tract speaks with another voice source. Next 6: the festival diphone voices at
+# other pitches (its int_lr_params target mean; its own ~100) and flite's at more.
+MORE_VOICES = [("flite", "kal", 0.90, 115), ("flite", "kal16", 1.00, 130),
+               ("flite", "awb", 1.12, 100), ("flite", "slt", 1.00, 210),
+               ("flite", "slt", 1.12, 140), ("festival", "ked_diphone", 1.00, 0),
+               ("festival", "ked_diphone", 1.15, 0),
+               ("festival", "kal_diphone", 1.00, 140), ("festival", "kal_diphone", 1.08, 180),
+               ("festival", "ked_diphone", 1.08, 150), ("festival", "ked_diphone", 0.92, 190),
+               ("flite", "awb", 1.00, 160), ("flite", "kal16", 1.12, 100)]
 
 
 def speaker_table():
@@ -75,6 +92,9 @@ def speaker_table():
     for v, st in [("kal_diphone", 1.0), ("kal_diphone", 1.15), ("cmu_us_slt_arctic_hts", 1.0)]:
         sp.append(dict(id=f"fe-{v}-d{st:.2f}", engine="festival", voice=v, pitch=0, rate=0,
                        stretch=st, split="heldout" if v in HELDOUT_FESTIVAL else "train"))
+    for engine, v, st, f0 in MORE_VOICES[:NUM_MORE]:
+        sp.append(dict(id=f"{engine[:2]}-{v}-d{st:.2f}" + (f"-f{f0}" if f0 else ""),
+                       engine=engine, voice=v, pitch=f0, rate=0, stretch=st, split="train"))
     return sp
 
 
@@ -195,8 +215,9 @@ def synth_raw(spk, text, dst):
         subprocess.run(["espeak-ng", "-v", s["voice"], "-p", str(s["pitch"]), "-s", str(s["rate"]),
                         "-w", dst, text], check=True, stdout=subprocess.DEVNULL)
     elif s["engine"] == "flite":
-        subprocess.run(["flite", "-voice", s["voice"], "--setf", f"duration_stretch={s['stretch']}",
-                        "-t", text, "-o", dst], check=True, stdout=subprocess.DEVNULL)
+        f0 = ["--setf", f"int_f0_target_mean={s['pitch']}"] if s["pitch"] else []  # 0: voice's own
+        subprocess.run(["flite", "-voice", s["voice"], "--setf", f"duration_stretch={s['stretch']}"]
+                       + f0 + ["-t", text, "-o", dst], check=True, stdout=subprocess.DEVNULL)
     else:
         festival_batch(spk, [(text, dst)])
 
@@ -205,6 +226,9 @@ def festival_batch(spk, items):
     """Synthesise many (text, dst) pairs with one festival process."""
     s = SPEAKERS[spk]
     lines = [f"(voice_{s['voice']})", f"(Parameter.set 'Duration_Stretch {s['stretch']})"]
+    if s["pitch"]:   # the linear-regression intonation model's target mean (and spread) in Hz
+        lines.append(f"(set! int_lr_params '((target_f0_mean {s['pitch']}) (target_f0_std "
+                     f"{round(s['pitch'] * 0.14)}) (model_f0_mean 170) (model_f0_std 34)))")
     for text, dst in items:
         t = text.replace("\\", " ").replace('"', " ")
         lines.append(f'(utt.save.wave (SynthText "{t}") "{dst}" \'riff)')

@@ -65,7 +65,7 @@ static const char *const help =
     "                       its first '_') or mined (default with --db: correspond on\n"
     "                       pairs of windows that the starting model finds to be the\n"
     "                       same word said twice, mutual nearest neighbours in\n"
-    "                       different recordings; defaults --epochs 5 --lr 0.0003)\n"
+    "                       different recordings; defaults --epochs 5 --lr 0.0001)\n"
     "  --mine-cosine X      mined: pairs below this cosine are dropped (default 0.8)\n"
     "  --mine-pairs N       mined: keep the best N pairs (default: 15 per minute of\n"
     "                       audio)\n"
@@ -246,12 +246,12 @@ cleanup:
     return rc;
 }
 
-/* Defaults of the mined variant, chosen on a development set (the English
- * eval set made with another seed; README, Retraining): a gentler step than
- * the first training's keeps what the model knew while it moves towards
- * the new audio. */
+/* Defaults of the mined variant, chosen on the development sets (the eval
+ * sets made with another seed; README, Retraining): a gentler step than the
+ * first training's keeps what the model knew while it moves towards the new
+ * audio, and the stronger the model, the gentler the step that pays. */
 #define TRAIN_MINED_EPOCHS 5
-#define TRAIN_MINED_LR 3e-4f
+#define TRAIN_MINED_LR 1e-4f
 
 /* Set by `s2s retrain`: train --reindex. */
 static int reindex_after;
