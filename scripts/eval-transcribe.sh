@@ -32,15 +32,14 @@ s2s=build/s2s
 work=$(mktemp -d /tmp/s2s-transcribe-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# Clean utterances (no augmentation) of the held-out voices, and their text.
+# Clean utterances (no augmentation) of the held-out voices, and their text (ref.tsv),
 cut -f1 "$corpus/words.heldout.tsv" | sort -u > "$work/heldout.files"
-awk -F'\t' 'NR == FNR { held[$1] = 1; next } held[$1] && $3 == "none" { print $1 "\t" $4 }' \
+# and each one's voice, for the error rates by voice (voices.tsv): espeak-ng's
+# held-out variants together, the other engines' voices each alone.
+awk -F'\t' -v voices="$work/voices.tsv" 'NR == FNR { held[$1] = 1; next }
+    held[$1] && $3 == "none" { print $1 "\t" $4; split($2, part, "-")
+        print $1 "\t" (part[1] == "es" ? "espeak-ng" : part[1] "-" part[2]) > voices }' \
     "$work/heldout.files" "$corpus/utterances.tsv" > "$work/ref.tsv"
-# Each utterance's voice, for the error rates by voice: espeak-ng's held-out
-# variants together, the other engines' voices each alone.
-awk -F'\t' 'NR == FNR { held[$1] = 1; next } held[$1] && $3 == "none" {
-        n = split($2, part, "-"); print $1 "\t" (part[1] == "es" ? "espeak-ng" : part[1] "-" part[2]) }' \
-    "$work/heldout.files" "$corpus/utterances.tsv" > "$work/voices.tsv"
 mkdir -p "$work/clean" "$work/phone"
 while IFS=$'\t' read -r file _; do
     ln -s "$(realpath "$corpus/$file")" "$work/clean/$(basename "$file")"
