@@ -1,7 +1,10 @@
 /* Shared helpers of the unit tests; see test_util.h. */
 #include "test_util.h"
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int test_run_suite(Suite *suite) {
     SRunner *runner = srunner_create(suite);
@@ -17,13 +20,41 @@ const char *test_fixture_path(const char *name) {
     return path;
 }
 
+/* The folders made so far and the process that made each: a forked test's
+ * exit must remove the folders it made, never its parent's. */
+enum { MAX_TEMP_DIRS = 64 };
+static struct {
+    char path[32];
+    pid_t owner;
+} temp_dirs[MAX_TEMP_DIRS];
+static int num_temp_dirs;
+
+static int remove_entry(const char *path, const struct stat *info, int type, struct FTW *walk) {
+    (void)info, (void)type, (void)walk;
+    return remove(path) == 0 ? 0 : -1;
+}
+
+/* atexit handler: removes, deepest entries first, the folders this process made. */
+static void remove_temp_dirs(void) {
+    for (int i = 0; i < num_temp_dirs; i++)
+        if (temp_dirs[i].owner == getpid())
+            nftw(temp_dirs[i].path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *test_make_temp_dir(void) {
-    static char path[256];
-    snprintf(path, sizeof path, "/tmp/s2s-test-XXXXXX");
+    if (num_temp_dirs == MAX_TEMP_DIRS) {
+        fprintf(stderr, "test_make_temp_dir: more than %d folders\n", MAX_TEMP_DIRS);
+        abort();
+    }
+    char *path = temp_dirs[num_temp_dirs].path;
+    snprintf(path, sizeof temp_dirs[0].path, "/tmp/s2s-test-XXXXXX");
     if (!mkdtemp(path)) {
         perror("mkdtemp");
         abort();
     }
+    temp_dirs[num_temp_dirs].owner = getpid();
+    if (num_temp_dirs++ == 0)
+        atexit(remove_temp_dirs);
     return path;
 }
 

@@ -12,7 +12,8 @@ int test_run_suite(Suite *suite);
 /* Path of a committed fixture: S2S_FIXTURES "/" name, in a static buffer. */
 const char *test_fixture_path(const char *name);
 
-/* Makes a fresh empty temporary folder; returns its path (static buffer). */
+/* Makes a fresh empty temporary folder and returns its path, valid until exit;
+ * the folder and its contents are removed when the process that made it exits. */
 const char *test_make_temp_dir(void);
 
 /* Deterministic uniform random numbers in [-1, 1) from a caller-held state. */
