@@ -21,6 +21,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Defaults of the mined variant, chosen on the development sets (the eval
+ * sets made with another seed; README, Retraining): a gentler step than the
+ * first training's keeps what the model knew while it moves towards the new
+ * audio, and the stronger the model, the gentler the step that pays.  Plain
+ * numbers, so that --help spells them from here. */
+#define TRAIN_MINED_EPOCHS 5
+#define TRAIN_MINED_LR 0.0001
+#define SPELL(x) #x
+#define SPELL_VALUE(x) SPELL(x)
+
 static const char *const help =
     "usage: s2s train [OPTIONS] AUDIO...\n"
     "       s2s train [OPTIONS] --list FILE\n"
@@ -65,7 +75,8 @@ static const char *const help =
     "                       its first '_') or mined (default with --db: correspond on\n"
     "                       pairs of windows that the starting model finds to be the\n"
     "                       same word said twice, mutual nearest neighbours in\n"
-    "                       different recordings; defaults --epochs 5 --lr 0.0001)\n"
+    "                       different recordings; defaults --epochs "
+    SPELL_VALUE(TRAIN_MINED_EPOCHS) " --lr " SPELL_VALUE(TRAIN_MINED_LR) ")\n"
     "  --mine-cosine X      mined: pairs below this cosine are dropped (default 0.8)\n"
     "  --mine-pairs N       mined: keep the best N pairs (default: 15 per minute of\n"
     "                       audio)\n"
@@ -245,13 +256,6 @@ cleanup:
     index_close(db);
     return rc;
 }
-
-/* Defaults of the mined variant, chosen on the development sets (the eval
- * sets made with another seed; README, Retraining): a gentler step than the
- * first training's keeps what the model knew while it moves towards the new
- * audio, and the stronger the model, the gentler the step that pays. */
-#define TRAIN_MINED_EPOCHS 5
-#define TRAIN_MINED_LR 1e-4f
 
 /* Set by `s2s retrain`: train --reindex. */
 static int reindex_after;
@@ -534,7 +538,7 @@ int cmd_train(int argc, char **argv) {
         return cli_usage_error("train", "--variant correspond needs --words");
     if (mined) { /* fine-tuning defaults (README, "Retraining on your own audio") */
         if (!epochs_given) o.epochs = TRAIN_MINED_EPOCHS;
-        if (!lr_given) o.learning_rate = TRAIN_MINED_LR;
+        if (!lr_given) o.learning_rate = (float)TRAIN_MINED_LR;
     }
 
     trainer_callbacks cb = {on_progress, on_file_failed, on_note, &num_failed};
