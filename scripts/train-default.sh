@@ -99,7 +99,8 @@ make_segments "$CORPUS"
 segments="$CORPUS/segments.train.tsv"
 start=$(date +%s)
 CTC="--transcripts $CORPUS/words.train.tsv --ctc-weight 0.1" # phases 3 and 4
-COMMON="--words $segments --batch 64 --lr 0.001 --clip 5 --threads 2 --seed 1 --progress 200"
+SHARED="--batch 64 --clip 5 --threads 2 --seed 1 --progress 200" # every phase
+COMMON="--words $segments $SHARED --lr 0.001"                    # phases 1-4
 echo "phase 1: plain autoencoder, $EPOCHS epochs" >&2
 "$S2S" train $COMMON --variant plain --decoder-input zero --hidden 256 --layers 1 \
     --vector-dim 128 --epochs "$EPOCHS" --out "$OUT.ae"
@@ -153,9 +154,8 @@ more_voices() {
   echo "phase $1: the same on $4 more voices, $MEPOCHS epochs" >&2
   "$S2S" model info "$5" | grep -q '"ctc_head": true' &&
     CTC="--transcripts $2/words.train.tsv --ctc-weight 0.1" || CTC=
-  "$S2S" train --words "$2/segments.train.tsv" --batch 64 --lr 0.0005 --clip 5 \
-      --threads 2 --seed 1 --progress 200 --variant correspond $CTC \
-      --vtlp 0.85,0.92,1.08,1.15 --epochs "$MEPOCHS" --init "$5" --out "$6"
+  "$S2S" train --words "$2/segments.train.tsv" $SHARED --lr 0.0005 --variant correspond \
+      $CTC --vtlp 0.85,0.92,1.08,1.15 --epochs "$MEPOCHS" --init "$5" --out "$6"
   rm -f "$5"
 }
 if [ "$MEPOCHS" -gt 0 ]; then
