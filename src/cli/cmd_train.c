@@ -65,6 +65,10 @@ static const char *const help =
     "  --speed S[,S...]     also train on a copy of every file per speed S (0.8-1.25),\n"
     "                       its audio played S times faster: tempo, pitch and formants\n"
     "                       together (speed perturbation; e.g. 0.9,1.1)\n"
+    "  --time-mask X        set about X (0-0.5) of every training input's frames to\n"
+    "                       the mean, in spans of 10-100 ms, so that a word must be\n"
+    "                       rebuilt and spelt from what is left (SpecAugment's time\n"
+    "                       masks; targets stay whole; e.g. 0.1; default 0)\n"
     "  --head-only          train only the CTC head (on --transcripts and the words\n"
     "                       of --words): the encoder, and so every vector, stays\n"
     "                       exactly as it was (index and queries need no reindex)\n"
@@ -296,7 +300,7 @@ int cmd_train(int argc, char **argv) {
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
         O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
-        O_MINE_WINDOWS, O_PRECISION, O_VTLP, O_SPEED,
+        O_MINE_WINDOWS, O_PRECISION, O_VTLP, O_SPEED, O_TIME_MASK,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -324,6 +328,7 @@ int cmd_train(int argc, char **argv) {
         {"precision", required_argument, 0, O_PRECISION},
         {"vtlp", required_argument, 0, O_VTLP},
         {"speed", required_argument, 0, O_SPEED},
+        {"time-mask", required_argument, 0, O_TIME_MASK},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -421,6 +426,10 @@ int cmd_train(int argc, char **argv) {
         case O_CTC_WEIGHT:
             if (cli_parse_float("train", "--ctc-weight", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
             o.ctc_weight = (float)x;
+            break;
+        case O_TIME_MASK:
+            if (cli_parse_float("train", "--time-mask", optarg, 0.0, 0.5, &x) != 0) return EXIT_USAGE;
+            o.time_mask = (float)x;
             break;
         case O_REINDEX: reindex = 1; break;
         case 'o': o.out_path = optarg; break;

@@ -270,6 +270,9 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     for (long i = num_val; i < N; i++)
         is_train[order[i]] = 1;
     const int correspond = opts->variant == TRAINER_CORRESPOND;
+    const trainer_input_noise noise = {
+        .value_drop = opts->variant == TRAINER_DENOISE ? opts->denoise_prob : 0.0f,
+        .time_mask = opts->time_mask};
     if (correspond) {
         if (d->words.num == 0) {
             snprintf(err, err_len, "--variant correspond needs word times (--words)");
@@ -377,8 +380,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                                       : bi[b];
             }
             float loss = trainer_run_batch(m, workers, nt, d, bi, correspond ? partners : NULL, n,
-                                   opts->variant == TRAINER_DENOISE, opts->denoise_prob,
-                                   step_seed, 1);
+                                           &noise, step_seed, 1);
             NnParams *p = autoencoder_params(m);
             if (!nn_is_finite(loss) || loss > 1e4f || !nn_grads_finite(p)) {
                 snprintf(err, err_len,
@@ -422,7 +424,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                 for (int b = 0; b < n; b++)
                     f += d->segs[val_partner[i + b]].length;
                 float l = trainer_run_batch(m, workers, 1, d, val + i, correspond ? val_partner + i : NULL,
-                                    (int)n, 0, 0, 0, 0);
+                                    (int)n, NULL, 0, 0);
                 sum += (double)l * f, weight += f;
             }
             val_loss = (float)(sum / weight);

@@ -42,6 +42,10 @@ typedef struct {
     uint64_t seed;              /* 1 */
     trainer_variant variant;    /* TRAINER_PLAIN */
     float denoise_prob;         /* 0.2: share of input values masked (denoise) */
+    float time_mask;            /* 0; else about this share of every training input's
+                                   frames is set to 0 (the mean) in spans of 1-10 frames
+                                   (SpecAugment's time masks, Park et al. 2019); targets,
+                                   labels and validation stay whole */
     float validation_fraction;  /* 0.05 of the segments held out */
     int min_window_frames;      /* 20: windows cut from speech (no word times) */
     int max_window_frames;      /* 100 */

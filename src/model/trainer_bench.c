@@ -36,12 +36,12 @@ double trainer_bench(const autoencoder_config *config, int B, int T, int num_thr
     AdamState adam = adam_default();
     NnParams *p = autoencoder_params(m);
     for (int s = 0; s < 2; s++) { /* warm-up */
-        trainer_run_batch(m, workers, num_threads, d, ids, NULL, B, 0, 0, s, 1);
+        trainer_run_batch(m, workers, num_threads, d, ids, NULL, B, NULL, s, 1);
         adam_step(p, &adam);
     }
     double t0 = trainer_now_s();
     for (int s = 0; s < num_steps; s++) {
-        trainer_run_batch(m, workers, num_threads, d, ids, NULL, B, 0, 0, s, 1);
+        trainer_run_batch(m, workers, num_threads, d, ids, NULL, B, NULL, s, 1);
         nn_clip_grad_norm(p, 5.0f);
         adam_step(p, &adam);
     }

@@ -145,6 +145,22 @@ void trainer_note(const trainer_callbacks *cb, const char *fmt, ...) __attribute
 
 enum { TRAINER_MAX_THREADS = 64 };
 
+/* What corrupts the inputs of a training batch (never its targets or labels). */
+typedef struct {
+    float value_drop; /* share of input values set to 0 (the denoise variant); 0: none */
+    float time_mask;  /* share of each input's frames set to 0 in spans; 0: none */
+} trainer_input_noise;
+
+enum { TRAINER_MASK_MAX_SPAN = 10 }; /* frames: 100 ms, a phone or two */
+
+/* Sets spans of 1..TRAINER_MASK_MAX_SPAN frames of each of the B sequences
+ * of x (T, B, D; time-major) to 0, the normalised features' mean: about
+ * share of its lengths[b] frames (spans may overlap), never past its end,
+ * padding untouched.  The number of spans is share * length / the mean span,
+ * rounded at random, so short segments are masked as often on average. */
+void trainer_mask_time_spans(float *x, const int *lengths, int T, int B, int D, float share,
+                             uint64_t *rng);
+
 /* One thread's share of a batch and its scratch. */
 typedef struct {
     const autoencoder *m;
@@ -163,8 +179,7 @@ typedef struct {
     const long *items;           /* (n) input segments */
     const long *partners;        /* (n) target segments, or NULL: the input itself */
     int n;
-    int denoise;
-    float denoise_prob;
+    trainer_input_noise noise;
     uint64_t rng;
     float weight;                /* share of the batch's target frames */
     int backward;
@@ -187,10 +202,11 @@ int trainer_worker_init(trainer_worker *w, const autoencoder *m, const trainer_d
 void trainer_worker_free(trainer_worker *w);
 
 /* Runs one batch (segments items, rebuilding partners or, when NULL, the
- * inputs themselves) split over num_threads workers; returns its mean loss.
- * With backward, the summed gradient is left in the model's gradient block. */
+ * inputs themselves) split over num_threads workers, its inputs corrupted
+ * by noise (NULL: none); returns its mean loss.  With backward, the summed
+ * gradient is left in the model's gradient block. */
 float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads,
                         const trainer_data *d, const long *items, const long *partners, int n,
-                        int denoise, float denoise_prob, uint64_t rng_seed, int backward);
+                        const trainer_input_noise *noise, uint64_t rng_seed, int backward);
 
 #endif

@@ -81,6 +81,24 @@ static int gather_labels(int *labels, int *offsets, int *lengths, const trainer_
     return pos;
 }
 
+void trainer_mask_time_spans(float *x, const int *lengths, int T, int B, int D, float share,
+                             uint64_t *rng) {
+    const double mean_span = (1 + TRAINER_MASK_MAX_SPAN) / 2.0;
+    for (int b = 0; b < B; b++) {
+        const int len = lengths[b] < T ? lengths[b] : T;
+        const double expected = share * len / mean_span;
+        long spans = (long)expected + (rand_unit(rng) < expected - (long)expected);
+        for (long s = 0; s < spans && len > 0; s++) {
+            int width = 1 + (int)rand_below(rng, TRAINER_MASK_MAX_SPAN);
+            if (width > len)
+                width = len;
+            const int start = (int)rand_below(rng, len - width + 1);
+            for (int t = start; t < start + width; t++)
+                memset(x + ((size_t)t * B + b) * D, 0, sizeof(float) * D);
+        }
+    }
+}
+
 static void *worker_run(void *arg) {
     trainer_worker *w = arg;
     if (w->n == 0) {
@@ -99,10 +117,15 @@ static void *worker_run(void *arg) {
         T_out = gather(w->tgt, w->tgt_len, w->d, w->partners, w->n);
         tgt = w->tgt, tgt_len = w->tgt_len;
     }
-    if (w->denoise) {
+    if (w->noise.value_drop > 0 || w->noise.time_mask > 0) {
         size_t n = (size_t)T_in * w->n * D;
-        for (size_t k = 0; k < n; k++)
-            w->in[k] = rand_unit(&w->rng) < w->denoise_prob ? 0.0f : w->clean[k];
+        if (w->noise.value_drop > 0)
+            for (size_t k = 0; k < n; k++)
+                w->in[k] = rand_unit(&w->rng) < w->noise.value_drop ? 0.0f : w->clean[k];
+        else
+            memcpy(w->in, w->clean, sizeof(float) * n);
+        if (w->noise.time_mask > 0)
+            trainer_mask_time_spans(w->in, w->in_len, T_in, w->n, D, w->noise.time_mask, &w->rng);
         in = w->in;
     }
     if (w->backward)
@@ -120,7 +143,7 @@ static void *worker_run(void *arg) {
 
 float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads,
                         const trainer_data *d, const long *items, const long *partners, int n,
-                        int denoise, float denoise_prob, uint64_t rng_seed, int backward) {
+                        const trainer_input_noise *noise, uint64_t rng_seed, int backward) {
     int per = (n + num_threads - 1) / num_threads;
     long total = 0;
     if (!d->segs[items[0]].rebuild)
@@ -137,7 +160,7 @@ float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads
         for (int b = lo; b < hi; b++)
             frames += d->segs[partners ? partners[b] : items[b]].length;
         w->weight = total ? (float)frames / total : 0;
-        w->denoise = denoise, w->denoise_prob = denoise_prob;
+        w->noise = noise ? *noise : (trainer_input_noise){0, 0};
         w->rng = rng_seed * 0x100000001B3ull + k;
         w->backward = backward;
         if (k > 0 && pthread_create(&tids[k], NULL, worker_run, w) == 0)
