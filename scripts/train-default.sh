@@ -3,8 +3,8 @@
 #
 #   scripts/train-default.sh [--corpus DIR] [--hours H] [--epochs N]
 #                            [--correspond-epochs M] [--head-epochs K]
-#                            [--vtlp-epochs J] [--more-corpus DIR2]
-#                            [--most-corpus DIR3] [--more-epochs L] [--out FILE]
+#                            [--vtlp-epochs J] [--corpus5 DIR5] [--corpus6 DIR6]
+#                            [--corpus7 DIR7] [--more-epochs L] [--out FILE]
 #
 # Makes the corpus with scripts/make-corpus.sh when DIR (default
 # /tmp/s2s-corpus, 4 hours, seed 1; about 4 minutes) has no words.train.tsv,
@@ -31,14 +31,15 @@
 # (Adam restarted between them, as they were run):
 #   s2s train ... (as phase 3) --vtlp 0.85,0.92,1.08,1.15 --init FILE.h --epochs 6 --out FILE.v
 #   s2s train ... (the same) --init FILE.v --epochs 6 --out FILE.w
-# and last 6 epochs of the same on each of two more corpora, with other
-# sentences and more training voices (needs festvox-kdlpc16k): DIR2 (default
-# /tmp/s2s-corpus-more: make-corpus.sh --hours H --seed 2 --more-voices 7,
-# 46 voices in all), then DIR3 (/tmp/s2s-corpus-most: --seed 3
-# --more-voices 13, 52 voices):
-#   s2s train --words DIR2/segments.train.tsv ... --transcripts DIR2/words.train.tsv \
+# and last the same on three more corpora, with other sentences and more
+# training voices (needs festvox-kdlpc16k), each made by make-corpus.sh
+# --more-voices V --seed S in DIRn (default /tmp/s2s-corpus-pn): phase 5
+# 6 epochs on H hours, S 2, V 7 (46 voices in all); phase 6 the same with S
+# 3, V 13 (52 voices); phase 7 3 epochs on 2H hours, S 4, V 13:
+#   s2s train --words DIR5/segments.train.tsv ... --transcripts DIR5/words.train.tsv \
 #       --vtlp 0.85,0.92,1.08,1.15 --lr 0.0005 --init FILE.w --epochs 6 --out FILE.x
-#   s2s train --words DIR3/segments.train.tsv ... (the same) --init FILE.x --out FILE
+#   s2s train --words DIR6/segments.train.tsv ... (the same) --init FILE.x --out FILE.y
+#   s2s train --words DIR7/segments.train.tsv ... --init FILE.y --epochs 3 --out FILE
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
 # it rebuilds frames from their predecessors and the vector learns next to
@@ -54,12 +55,12 @@
 # bf16, beside another training run); phase 4 2 x 24 min (6 epochs of 5 x
 # 2.2M frames at ~45k frames/s, each); phase 5 31 min (6 epochs of 5 x 2.3M
 # frames at ~34k frames/s, beside evaluation runs), phase 6 35 min (5 x 2.4M
-# frames).  Each phase checkpoints every epoch: Ctrl-C and rerun to resume.
+# frames), phase 7 38 min (3 epochs of 5 x 4.75M frames, ~31k frames/s).  Each phase checkpoints every epoch: Ctrl-C and rerun to resume.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 HEPOCHS=25 VEPOCHS=6 OUT="$ROOT/data/s2s-default.model"
-MORE_CORPUS=/tmp/s2s-corpus-more MOST_CORPUS=/tmp/s2s-corpus-most MEPOCHS=6
+CORPUS5=/tmp/s2s-corpus-p5 CORPUS6=/tmp/s2s-corpus-p6 CORPUS7=/tmp/s2s-corpus-p7 MEPOCHS=6
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;
@@ -68,11 +69,12 @@ while [ $# -gt 0 ]; do
     --correspond-epochs) CEPOCHS=$2; shift ;;
     --head-epochs) HEPOCHS=$2; shift ;;
     --vtlp-epochs) VEPOCHS=$2; shift ;;
-    --more-corpus) MORE_CORPUS=$2; shift ;;
-    --most-corpus) MOST_CORPUS=$2; shift ;;
+    --corpus5) CORPUS5=$2; shift ;;
+    --corpus6) CORPUS6=$2; shift ;;
+    --corpus7) CORPUS7=$2; shift ;;
     --more-epochs) MEPOCHS=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,57p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -141,26 +143,28 @@ if [ "$VEPOCHS" -gt 0 ]; then
 else
   mv "$OUT.h" "$OUT.w"
 fi
-# Phases 5 and 6: other voices and sentences, not more epochs, are what the
+# Phases 5 to 7: other sentences (and voices), not more epochs, are what the
 # held-out voices need (README, Transcription: CER, spoken MAP and AP all
-# improve): the same objective on a corpus made with more training voices.
-#   more_voices PHASE DIR SEED VOICES INIT OUT
-more_voices() {
+# improve with each new corpus): the same objective on a new corpus each.
+#   new_corpus PHASE DIR SEED VOICES HOURS EPOCHS INIT OUT
+new_corpus() {
   if [ ! -f "$2/words.train.tsv" ]; then
-    echo "making the corpus with $4 more voices in $2 ($HOURS h)" >&2
-    "$HERE/make-corpus.sh" "$2" --hours "$HOURS" --seed "$3" --more-voices "$4"
+    echo "making the corpus with $4 more voices in $2 ($5 h)" >&2
+    "$HERE/make-corpus.sh" "$2" --hours "$5" --seed "$3" --more-voices "$4"
   fi
   make_segments "$2"
-  echo "phase $1: the same on $4 more voices, $MEPOCHS epochs" >&2
-  "$S2S" model info "$5" | grep -q '"ctc_head": true' &&
+  echo "phase $1: the same on a new corpus ($4 more voices), $6 epochs" >&2
+  "$S2S" model info "$7" | grep -q '"ctc_head": true' &&
     CTC="--transcripts $2/words.train.tsv --ctc-weight 0.1" || CTC=
   "$S2S" train --words "$2/segments.train.tsv" $SHARED --lr 0.0005 --variant correspond \
-      $CTC --vtlp 0.85,0.92,1.08,1.15 --epochs "$MEPOCHS" --init "$5" --out "$6"
-  rm -f "$5"
+      $CTC --vtlp 0.85,0.92,1.08,1.15 --epochs "$6" --init "$7" --out "$8"
+  rm -f "$7"
 }
 if [ "$MEPOCHS" -gt 0 ]; then
-  more_voices 5 "$MORE_CORPUS" 2 7 "$OUT.w" "$OUT.x"
-  more_voices 6 "$MOST_CORPUS" 3 13 "$OUT.x" "$OUT"
+  # phase 7: half the epochs on twice the audio (more sentences, same time)
+  new_corpus 5 "$CORPUS5" 2 7 "$HOURS" "$MEPOCHS" "$OUT.w" "$OUT.x"
+  new_corpus 6 "$CORPUS6" 3 13 "$HOURS" "$MEPOCHS" "$OUT.x" "$OUT.y"
+  new_corpus 7 "$CORPUS7" 4 13 $((2 * HOURS)) $((MEPOCHS / 2)) "$OUT.y" "$OUT"
 else
   mv "$OUT.w" "$OUT"
 fi
