@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     --steps) STEPS=$2; shift ;;
     --repeat) REPEAT=$2; shift ;;
     --torch-threads) TORCH_THREADS=$2; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift

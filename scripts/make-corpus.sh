@@ -38,7 +38,7 @@ PY=${PYTHON:-/usr/bin/python3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL="$HERE/corpus/s2scorpus.py"
 
-usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 2; }  # the header above
 MODE=corpus MORE_VOICES=0 OUT= LANG_CODE=en HOURS=0.2 SEED= AUG= JOBS=2 DOCS=60 WQ=30 PQ=20
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -64,6 +64,7 @@ for t in espeak-ng flite sox festival text2wave; do
   command -v $t >/dev/null || { echo "missing $t: apt-get install -y espeak-ng flite sox festival festvox-kallpc16k festvox-us-slt-hts" >&2; exit 1; }
 done
 case "$MORE_VOICES" in [0-9]|1[0-3]) ;; *) echo "--more-voices: 0 to 13, not $MORE_VOICES" >&2; exit 2 ;; esac
+[ $MORE_VOICES = 0 ] || [ $LANG_CODE = en ] || { echo "--more-voices: English only" >&2; exit 2; }
 [ "$MORE_VOICES" -lt 6 ] || [ -d /usr/share/festival/voices/english/ked_diphone ] ||
   { echo "--more-voices: missing festival's ked_diphone voice: apt-get install -y festvox-kdlpc16k" >&2; exit 1; }
 case "$LANG_CODE" in
@@ -73,7 +74,6 @@ case "$LANG_CODE" in
   *) echo "--lang: en, de or es, not $LANG_CODE" >&2; exit 2 ;;
 esac
 export S2S_CORPUS_LANG=$LANG_CODE S2S_CORPUS_MORE_VOICES=$MORE_VOICES
-[ $MORE_VOICES = 0 ] || [ $LANG_CODE = en ] || { echo "--more-voices: English only" >&2; exit 2; }
 "$PY" -c 'import numpy' 2>/dev/null || { echo "$PY lacks numpy: apt-get install -y python3-numpy" >&2; exit 1; }
 
 mkdir -p "$OUT"
