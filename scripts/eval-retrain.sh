@@ -10,6 +10,9 @@
 #   German: espeak-ng's German voices (scripts/make-corpus.sh --eval --lang de)
 # Sets are made under build/ when missing (or named by EVAL_EN, EVAL_TEL,
 # EVAL_DE).  Extra arguments go to `s2s retrain` (e.g. --variant plain).
+# EXTRA_EN, EXTRA_TEL, EXTRA_DE name sets whose docs/*.wav are also trained
+# on, not indexed (more of the user's audio of the same kind: does retraining
+# gain with more audio?); the time per hour then counts them too.
 # usage: scripts/eval-retrain.sh [RETRAIN OPTIONS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,16 +28,24 @@ work=$(mktemp -d /tmp/s2s-retrain-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 printf '| set | MAP before | MAP after | P@N before | P@N after | retrain + reindex | per hour of audio |\n'
 printf '| --- | --- | --- | --- | --- | --- | --- |\n'
-for set in "English, held-out voices|$en" "telephone band + noise 15 dB|$tel" "German|$de"; do
-    name=${set%%|*} dir=${set#*|}
+for set in "English, held-out voices|$en|${EXTRA_EN:-}" \
+           "telephone band + noise 15 dB|$tel|${EXTRA_TEL:-}" "German|$de|${EXTRA_DE:-}"; do
+    IFS='|' read -r name dir extra_dir <<< "$set"
+    extra=()
+    [ -n "$extra_dir" ] && extra=("$extra_dir"/docs/*.wav)
     db="$work/$(basename "$dir").db"
     "$s2s" index -q --db "$db" "$dir"/docs/*.wav
     before=$("$s2s" eval -q --db "$db" --truth "$dir/truth.tsv" "$dir"/queries/*.wav)
     t0=$(date +%s.%N)
-    "$s2s" retrain -q --db "$db" --out "$work/$(basename "$dir").model" --threads 2 "$@"
+    "$s2s" retrain -q --db "$db" --out "$work/$(basename "$dir").model" --threads 2 "$@" "${extra[@]}"
     t1=$(date +%s.%N)
     after=$("$s2s" eval -q --db "$db" --truth "$dir/truth.tsv" "$dir"/queries/*.wav)
     hours=$("$s2s" stats --json --db "$db" | sed 's/.*"hours": \([0-9.]*\),.*/\1/')
+    if [ ${#extra[@]} -gt 0 ]; then
+        extra_hours=$(soxi -D "${extra[@]}" | awk '{ s += $1 } END { printf "%.4f", s / 3600 }')
+        name="$name, + $(echo "$extra_hours * 60" | bc | cut -d. -f1) min not indexed"
+        hours=$(echo "$hours + $extra_hours" | bc -l)
+    fi
     field() { echo "$1" | sed "s/.*$2=\([0-9.]*\).*/\1/"; }
     printf '| %s | %s | %s | %s | %s | %.0f s for %.1f min | %.0f s |\n' "$name" \
         "$(field "$before" MAP)" "$(field "$after" MAP)" "$(field "$before" 'P@N')" \

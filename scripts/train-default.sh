@@ -3,8 +3,8 @@
 #
 #   scripts/train-default.sh [--corpus DIR] [--hours H] [--epochs N]
 #                            [--correspond-epochs M] [--head-epochs K]
-#                            [--vtlp-epochs J] [--corpus5 DIR5] [--corpus6 DIR6]
-#                            [--corpus7 DIR7] [--more-epochs L] [--out FILE]
+#                            [--vtlp-epochs J] [--more-corpora PREFIX]
+#                            [--more-epochs L] [--out FILE]
 #
 # Makes the corpus with scripts/make-corpus.sh when DIR (default
 # /tmp/s2s-corpus, 4 hours, seed 1; about 4 minutes) has no words.train.tsv,
@@ -31,15 +31,18 @@
 # (Adam restarted between them, as they were run):
 #   s2s train ... (as phase 3) --vtlp 0.85,0.92,1.08,1.15 --init FILE.h --epochs 6 --out FILE.v
 #   s2s train ... (the same) --init FILE.v --epochs 6 --out FILE.w
-# and last the same on three more corpora, with other sentences and more
-# training voices (needs festvox-kdlpc16k), each made by make-corpus.sh
-# --more-voices V --seed S in DIRn (default /tmp/s2s-corpus-pn): phase 5
+# and last the same on more corpora, with other sentences and more training
+# voices (needs festvox-kdlpc16k), phase n's made by make-corpus.sh
+# --more-voices V --seed S in PREFIXn (default /tmp/s2s-corpus-pn): phase 5
 # 6 epochs on H hours, S 2, V 7 (46 voices in all); phase 6 the same with S
-# 3, V 13 (52 voices); phase 7 3 epochs on 2H hours, S 4, V 13:
-#   s2s train --words DIR5/segments.train.tsv ... --transcripts DIR5/words.train.tsv \
-#       --vtlp 0.85,0.92,1.08,1.15 --lr 0.0005 --init FILE.w --epochs 6 --out FILE.x
-#   s2s train --words DIR6/segments.train.tsv ... (the same) --init FILE.x --out FILE.y
-#   s2s train --words DIR7/segments.train.tsv ... --init FILE.y --epochs 3 --out FILE
+# 3, V 13 (52 voices); phases 7, 8 and 9 3 epochs on 2H hours, V 13, S 4, 5
+# and 6:
+#   s2s train --words PREFIX5/segments.train.tsv ... --transcripts PREFIX5/words.train.tsv \
+#       --vtlp 0.85,0.92,1.08,1.15 --lr 0.0005 --init FILE.w --epochs 6 --out FILE.p5
+#   s2s train --words PREFIX6/segments.train.tsv ... (the same) --init FILE.p5 --out FILE.p6
+#   s2s train --words PREFIX7/segments.train.tsv ... --init FILE.p6 --epochs 3 --out FILE.p7
+#   s2s train --words PREFIX8/segments.train.tsv ... --init FILE.p7 --epochs 3 --out FILE.p8
+#   s2s train --words PREFIX9/segments.train.tsv ... --init FILE.p8 --epochs 3 --out FILE
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
 # it rebuilds frames from their predecessors and the vector learns next to
@@ -55,12 +58,14 @@
 # bf16, beside another training run); phase 4 2 x 24 min (6 epochs of 5 x
 # 2.2M frames at ~45k frames/s, each); phase 5 31 min (6 epochs of 5 x 2.3M
 # frames at ~34k frames/s, beside evaluation runs), phase 6 35 min (5 x 2.4M
-# frames), phase 7 38 min (3 epochs of 5 x 4.75M frames, ~31k frames/s).  Each phase checkpoints every epoch: Ctrl-C and rerun to resume.
+# frames), phases 7, 8 and 9 38, 40 and 40 min (3 epochs of 5 x 4.76M
+# frames each, ~30k frames/s; 8 and 9 beside other work).  Each phase
+# checkpoints every epoch: Ctrl-C and rerun to resume.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 HEPOCHS=25 VEPOCHS=6 OUT="$ROOT/data/s2s-default.model"
-CORPUS5=/tmp/s2s-corpus-p5 CORPUS6=/tmp/s2s-corpus-p6 CORPUS7=/tmp/s2s-corpus-p7 MEPOCHS=6
+MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;
@@ -69,9 +74,7 @@ while [ $# -gt 0 ]; do
     --correspond-epochs) CEPOCHS=$2; shift ;;
     --head-epochs) HEPOCHS=$2; shift ;;
     --vtlp-epochs) VEPOCHS=$2; shift ;;
-    --corpus5) CORPUS5=$2; shift ;;
-    --corpus6) CORPUS6=$2; shift ;;
-    --corpus7) CORPUS7=$2; shift ;;
+    --more-corpora) MORE_CORPORA=$2; shift ;;
     --more-epochs) MEPOCHS=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
@@ -143,28 +146,31 @@ if [ "$VEPOCHS" -gt 0 ]; then
 else
   mv "$OUT.h" "$OUT.w"
 fi
-# Phases 5 to 7: other sentences (and voices), not more epochs, are what the
+# Phases 5 on: other sentences (and voices), not more epochs, are what the
 # held-out voices need (README, Transcription: CER, spoken MAP and AP all
 # improve with each new corpus): the same objective on a new corpus each.
-#   new_corpus PHASE DIR SEED VOICES HOURS EPOCHS INIT OUT
+#   new_corpus PHASE SEED VOICES HOURS EPOCHS INIT OUT   (corpus in PREFIXn)
 new_corpus() {
-  if [ ! -f "$2/words.train.tsv" ]; then
-    echo "making the corpus with $4 more voices in $2 ($5 h)" >&2
-    "$HERE/make-corpus.sh" "$2" --hours "$5" --seed "$3" --more-voices "$4"
+  dir="$MORE_CORPORA$1"
+  if [ ! -f "$dir/words.train.tsv" ]; then
+    echo "making the corpus with $3 more voices in $dir ($4 h)" >&2
+    "$HERE/make-corpus.sh" "$dir" --hours "$4" --seed "$2" --more-voices "$3"
   fi
-  make_segments "$2"
-  echo "phase $1: the same on a new corpus ($4 more voices), $6 epochs" >&2
-  "$S2S" model info "$7" | grep -q '"ctc_head": true' &&
-    CTC="--transcripts $2/words.train.tsv --ctc-weight 0.1" || CTC=
-  "$S2S" train --words "$2/segments.train.tsv" $SHARED --lr 0.0005 --variant correspond \
-      $CTC --vtlp 0.85,0.92,1.08,1.15 --epochs "$6" --init "$7" --out "$8"
-  rm -f "$7"
+  make_segments "$dir"
+  echo "phase $1: the same on a new corpus ($3 more voices), $5 epochs" >&2
+  "$S2S" model info "$6" | grep -q '"ctc_head": true' &&
+    CTC="--transcripts $dir/words.train.tsv --ctc-weight 0.1" || CTC=
+  "$S2S" train --words "$dir/segments.train.tsv" $SHARED --lr 0.0005 --variant correspond \
+      $CTC --vtlp 0.85,0.92,1.08,1.15 --epochs "$5" --init "$6" --out "$7"
+  rm -f "$6"
 }
 if [ "$MEPOCHS" -gt 0 ]; then
-  # phase 7: half the epochs on twice the audio (more sentences, same time)
-  new_corpus 5 "$CORPUS5" 2 7 "$HOURS" "$MEPOCHS" "$OUT.w" "$OUT.x"
-  new_corpus 6 "$CORPUS6" 3 13 "$HOURS" "$MEPOCHS" "$OUT.x" "$OUT.y"
-  new_corpus 7 "$CORPUS7" 4 13 $((2 * HOURS)) $((MEPOCHS / 2)) "$OUT.y" "$OUT"
+  # from phase 7: half the epochs on twice the audio (more sentences, same time)
+  new_corpus 5 2 7 "$HOURS" "$MEPOCHS" "$OUT.w" "$OUT.p5"
+  new_corpus 6 3 13 "$HOURS" "$MEPOCHS" "$OUT.p5" "$OUT.p6"
+  new_corpus 7 4 13 $((2 * HOURS)) $((MEPOCHS / 2)) "$OUT.p6" "$OUT.p7"
+  new_corpus 8 5 13 $((2 * HOURS)) $((MEPOCHS / 2)) "$OUT.p7" "$OUT.p8"
+  new_corpus 9 6 13 $((2 * HOURS)) $((MEPOCHS / 2)) "$OUT.p8" "$OUT"
 else
   mv "$OUT.w" "$OUT"
 fi
