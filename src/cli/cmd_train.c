@@ -261,6 +261,82 @@ cleanup:
     return rc;
 }
 
+/* Frees a NULL-terminated array of strings (NULL is fine). */
+static void free_paths(char **paths) {
+    if (!paths) return;
+    for (int i = 0; paths[i]; i++) free(paths[i]);
+    free(paths);
+}
+
+/* `s2s train --db`: the index's unchanged recordings, then the num_audio
+ * AUDIO paths given, into *paths (NULL-terminated, *num_paths entries; free
+ * with free_paths); *num_skipped counts the recordings left out.  Sets
+ * o->init_path to the index's active model (*index_model, caller frees)
+ * unless --init named one, and refuses an --out that is that model.
+ * Returns 0, or -1 after reporting (nothing left to free). */
+static int db_training_files(const char *db_path, const char *const *audio, int num_audio,
+                             trainer_options *o, char ***paths, int *num_paths, int *num_skipped,
+                             char **index_model) {
+    char **list = NULL;
+    int num = 0;
+    *index_model = NULL;
+    if (index_training_files(db_path, &list, &num, num_skipped, index_model) != 0)
+        goto fail;
+    for (int i = 0; i < num_audio; i++) {
+        if (push_path(&list, &num, audio[i]) != 0) {
+            cli_error(NULL, "out of memory");
+            goto fail;
+        }
+    }
+    if (!o->init_path) o->init_path = *index_model;
+    char init_real[4096], out_real[4096];
+    if (realpath(o->init_path, init_real) && realpath(o->out_path, out_real) &&
+        !strcmp(init_real, out_real)) {
+        cli_error(o->out_path, "is the model the index uses; write the new model elsewhere (--out)");
+        goto fail;
+    }
+    cli_note("training on %d recordings of %s%s, from %s\n", num, db_path,
+             *num_skipped ? " (the rest were moved or changed)" : "", o->init_path);
+    if (num == 0) {
+        cli_error(db_path, "no recording of the index is readable: nothing to train on");
+        goto fail;
+    }
+    *paths = list;
+    *num_paths = num;
+    return 0;
+fail:
+    free_paths(list);
+    if (o->init_path == *index_model) o->init_path = NULL;
+    free(*index_model);
+    *index_model = NULL;
+    return -1;
+}
+
+/* `s2s train --bench`: times training and encoding steps of o's model size
+ * on random data and prints the figures as one JSON line. */
+static int run_bench(const trainer_options *o, long frames, long steps) {
+    double enc_fps = 0, gflops = 0;
+    double fps = trainer_bench(&o->config, o->batch_size, (int)frames, o->num_threads, (int)steps,
+                               &enc_fps, &gflops);
+    if (fps < 0) {
+        cli_error(NULL, "benchmark failed");
+        return EXIT_SOME_FAILED;
+    }
+    double peak = trainer_sgemm_gflops(1024, o->num_threads);
+    nn_precision p = nn_gemm_precision();
+    double bf16_peak = p == NN_PRECISION_BF16 ? nn_gemm_bf16_gflops(1024, o->num_threads) : -1;
+    printf("{\"threads\": %d, \"hidden\": %d, \"batch\": %d, \"frames\": %ld, "
+           "\"precision\": \"%s\", "
+           "\"train_frames_per_s\": %.0f, \"encode_frames_per_s\": %.0f, "
+           "\"train_gflops\": %.2f, \"sgemm_peak_gflops\": %.2f",
+           o->num_threads, o->config.hidden_size, o->batch_size, frames,
+           nn_precision_name(p), fps, enc_fps, gflops, peak);
+    if (bf16_peak > 0)
+        printf(", \"bf16_peak_gflops\": %.2f", bf16_peak);
+    printf("}\n");
+    return EXIT_OK;
+}
+
 /* Set by `s2s retrain`: train --reindex. */
 static int reindex_after;
 
@@ -451,28 +527,8 @@ int cmd_train(int argc, char **argv) {
     }
     if (o.min_window_frames > o.max_window_frames)
         return cli_usage_error("train", "--min-window is larger than --max-window");
-    if (bench) {
-        double enc_fps = 0, gflops = 0;
-        double fps = trainer_bench(&o.config, o.batch_size, (int)bench_frames, o.num_threads,
-                                   (int)bench_steps, &enc_fps, &gflops);
-        if (fps < 0) {
-            cli_error(NULL, "benchmark failed");
-            return EXIT_SOME_FAILED;
-        }
-        double peak = trainer_sgemm_gflops(1024, o.num_threads);
-        nn_precision p = nn_gemm_precision();
-        double bf16_peak = p == NN_PRECISION_BF16 ? nn_gemm_bf16_gflops(1024, o.num_threads) : -1;
-        printf("{\"threads\": %d, \"hidden\": %d, \"batch\": %d, \"frames\": %ld, "
-               "\"precision\": \"%s\", "
-               "\"train_frames_per_s\": %.0f, \"encode_frames_per_s\": %.0f, "
-               "\"train_gflops\": %.2f, \"sgemm_peak_gflops\": %.2f",
-               o.num_threads, o.config.hidden_size, o.batch_size, bench_frames,
-               nn_precision_name(p), fps, enc_fps, gflops, peak);
-        if (bf16_peak > 0)
-            printf(", \"bf16_peak_gflops\": %.2f", bf16_peak);
-        printf("}\n");
-        return EXIT_OK;
-    }
+    if (bench)
+        return run_bench(&o, bench_frames, bench_steps);
     int num_files = argc - optind;
     char **listed = NULL;
     const char *const *files = (const char *const *)(argv + optind);
@@ -493,39 +549,10 @@ int cmd_train(int argc, char **argv) {
     int num_failed = 0;
     char *index_model_path = NULL;
     if (db_path) {
-        /* The index's recordings, then the AUDIO given. */
-        int num = 0;
-        if (index_training_files(db_path, &listed, &num, &num_failed, &index_model_path) != 0) {
-            for (int i = 0; i < num; i++) free(listed[i]);
-            free(listed);
+        if (db_training_files(db_path, (const char *const *)(argv + optind), argc - optind, &o,
+                              &listed, &num_files, &num_failed, &index_model_path) != 0)
             return EXIT_SOME_FAILED;
-        }
-        for (int i = optind; i < argc; i++) {
-            if (push_path(&listed, &num, argv[i]) != 0) {
-                cli_error(NULL, "out of memory");
-                return EXIT_SOME_FAILED;
-            }
-        }
-        if (!o.init_path) o.init_path = index_model_path;
-        char init_real[4096], out_real[4096];
-        if (realpath(o.init_path, init_real) && realpath(o.out_path, out_real) &&
-            !strcmp(init_real, out_real)) {
-            cli_error(o.out_path, "is the model the index uses; write the new model elsewhere (--out)");
-            for (int i = 0; i < num; i++) free(listed[i]);
-            free(listed);
-            free(index_model_path);
-            return EXIT_SOME_FAILED;
-        }
-        cli_note("training on %d recordings of %s%s, from %s\n", num, db_path,
-                 num_failed ? " (the rest were moved or changed)" : "", o.init_path);
         files = (const char *const *)listed;
-        num_files = num;
-        if (num_files == 0) {
-            cli_error(db_path, "no recording of the index is readable: nothing to train on");
-            free(listed);
-            free(index_model_path);
-            return EXIT_SOME_FAILED;
-        }
     }
     if (words && num_files > 0)
         return cli_usage_error("train", "with --words the audio files are the ones it names; give no AUDIO");
@@ -572,11 +599,7 @@ int cmd_train(int argc, char **argv) {
     if (!data)
         cli_error(NULL, "%s", err);
 loaded:
-    if (listed) {
-        for (int i = 0; listed[i]; i++)
-            free(listed[i]);
-        free(listed);
-    }
+    free_paths(listed);
     if (!data) {
         free(index_model_path);
         return EXIT_SOME_FAILED;

@@ -145,7 +145,15 @@ expect_grep "fence_white.wav: moved or missing" "$TMP/err" "train names the move
 expect_grep "training on $((NUM - 1)) recordings .* from .*A.model" "$TMP/err" "trains on the others, from the index's model"
 expect_grep "wrote .*R.model" "$TMP/err" "train --db writes the model"
 expect_status 1 "train --db refuses to overwrite the index's model" "$S2S" train --db "$DB" --epochs 1 --out "$TMP/A.model"
+expect_grep "A.model: is the model the index uses" "$TMP/err" "names the model it will not overwrite"
 mv "$TMP/fence_white.wav" "$TMP/demo/fence_white.wav"
+# An index whose every recording has moved: nothing to train on, said so.
+cp "$TMP/demo/fence_white.wav" "$TMP/lone.wav"
+expect_status 0 "index one recording" "$S2S" index -q --db "$TMP/lone.db" --model "$TMP/A.model" "$TMP/lone.wav"
+rm "$TMP/lone.wav"
+expect_status 1 "train --db with no readable recording" "$S2S" train --db "$TMP/lone.db" --epochs 1 --out "$TMP/L.model"
+expect_grep "lone.db: no recording of the index is readable" "$TMP/err" "says there is nothing to train on"
+[ ! -e "$TMP/L.model" ] && pass "no model written" || fail "a model was written from no audio"
 expect_status 0 "retrain (train + reindex)" "$S2S" retrain --db "$DB" --batch 4 --epochs 1 --out "$TMP/R2.model"
 expect_grep "now uses .*R2.model" "$TMP/err" "retrain switches the index to the new model"
 [ "$(vector_rows "$DB")" = "$NUM $NUM 1" ] && pass "after retrain: each recording once" ||
