@@ -180,6 +180,13 @@ static char **read_list(const char *path, int *count) {
     return lines;
 }
 
+/* Frees a NULL-terminated array of strings (NULL is fine). */
+static void free_paths(char **paths) {
+    if (!paths) return;
+    for (int i = 0; paths[i]; i++) free(paths[i]);
+    free(paths);
+}
+
 /* Appends a copy of path to the NULL-terminated array *paths (*num entries);
  * 0, or -1 out of memory. */
 static int push_path(char ***paths, int *num, const char *path) {
@@ -254,18 +261,10 @@ static int index_training_files(const char *db_path, char ***paths, int *num_pat
     if (!(*active_model = strdup(model.name))) goto cleanup;
     rc = 0;
 cleanup:
-    for (int i = 0; i < listed.num_paths; i++) free(listed.paths[i]);
-    free(listed.paths);
+    free_paths(listed.paths);
     index_model_free(&model);
     index_close(db);
     return rc;
-}
-
-/* Frees a NULL-terminated array of strings (NULL is fine). */
-static void free_paths(char **paths) {
-    if (!paths) return;
-    for (int i = 0; paths[i]; i++) free(paths[i]);
-    free(paths);
 }
 
 /* `s2s train --db`: the index's unchanged recordings, then the num_audio
