@@ -6,7 +6,9 @@
 #include "cli.h"
 #include "index_session.h"
 #include "index_workers.h"
+#include "path_list.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,32 +52,6 @@ typedef struct {
     int num_jobs, store_float, beam, no_transcripts;
     segmenter_options segmenter;
 } index_args;
-
-/* Reads paths from a list file (or stdin for "-"), one a line. */
-static char **read_list(const char *list_path, int *num_paths) {
-    FILE *f = strcmp(list_path, "-") ? fopen(list_path, "r") : stdin;
-    if (!f) return NULL;
-    char **paths = NULL;
-    int num = 0, cap = 0;
-    char *line = NULL;
-    size_t line_cap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &line_cap, f)) >= 0) {
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        if (len == 0) continue;
-        if (num == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **grown = realloc(paths, sizeof *paths * cap);
-            if (!grown) break;
-            paths = grown;
-        }
-        paths[num++] = strdup(line);
-    }
-    free(line);
-    if (f != stdin) fclose(f);
-    *num_paths = num;
-    return paths ? paths : calloc(1, sizeof *paths);
-}
 
 int cmd_index(int argc, char **argv) {
     static const struct option options[] = {
@@ -131,14 +107,15 @@ int cmd_index(int argc, char **argv) {
                          .verb = "indexed"};
     ctc_lexicon *lexicon = NULL;
     memset(&session, 0, sizeof session);
-    int owns_paths = 0;
+    path_list listed = {0};
     if (args.list_path) {
-        job.paths = read_list(args.list_path, &job.num_paths);
-        if (!job.paths) {
-            cli_error(args.list_path, "cannot read the list");
+        if (path_list_read(&listed, args.list_path) != 0) {
+            cli_error(args.list_path, "cannot read the list: %s", strerror(errno));
+            path_list_free(&listed);
             return EXIT_SOME_FAILED;
         }
-        owns_paths = 1;
+        job.paths = listed.paths;
+        job.num_paths = listed.num;
     } else {
         job.paths = argv + optind;
         job.num_paths = argc - optind;
@@ -173,9 +150,6 @@ int cmd_index(int argc, char **argv) {
 cleanup:
     index_session_close(&session);
     ctc_lexicon_free(lexicon);
-    if (owns_paths) {
-        for (int i = 0; i < job.num_paths; i++) free(job.paths[i]);
-        free((void *)job.paths);
-    }
+    path_list_free(&listed);
     return status;
 }

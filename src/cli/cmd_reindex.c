@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "index_session.h"
 #include "index_workers.h"
+#include "path_list.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -41,30 +42,17 @@ static const char *const help =
     "Exit status: 0 the index now uses MODEL, 1 MODEL refused or some recordings\n"
     "failed (each named on stderr; the old model stays active), 2 bad usage.\n";
 
+/* The recordings to re-embed and their total duration. */
 typedef struct {
-    char **paths;
-    int num_paths, cap;
+    path_list paths;
     double duration_s;
-} path_list;
+} recording_list;
 
-static int collect_path(const index_recording *rec, void *user) {
-    path_list *l = user;
-    if (l->num_paths == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 64;
-        char **grown = realloc(l->paths, sizeof *grown * cap);
-        if (!grown) return -1;
-        l->paths = grown;
-        l->cap = cap;
-    }
-    if (!(l->paths[l->num_paths] = strdup(rec->path))) return -1;
-    l->num_paths++;
+static int collect_recording(const index_recording *rec, void *user) {
+    recording_list *l = user;
+    if (!path_list_add(&l->paths, rec->path)) return -1;
     l->duration_s += rec->duration_s;
     return 0;
-}
-
-static void path_list_free(path_list *l) {
-    for (int i = 0; i < l->num_paths; i++) free(l->paths[i]);
-    free(l->paths);
 }
 
 int reindex_run(const char *db_path, const char *model_path, int num_jobs,
@@ -72,7 +60,7 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
     char err[CLI_ERR_LEN];
     index_session session;
     int64_t old_model_id = 0;
-    path_list list = {0};
+    recording_list list = {0};
     index_model old_model = {0};
     ctc_lexicon *lexicon = NULL;
     int status = EXIT_SOME_FAILED;
@@ -81,19 +69,19 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
         cli_error(NULL, "%s", err);
         return EXIT_SOME_FAILED;
     }
-    snprintf(err, sizeof err, "out of memory"); /* what a failed collect_path means */
+    snprintf(err, sizeof err, "out of memory"); /* what a failed collect_recording means */
     if (index_get_model(session.db, old_model_id, &old_model, err, sizeof err) != 0 ||
-        index_list_recordings(session.db, 0, collect_path, &list, err, sizeof err) != 0) {
+        index_list_recordings(session.db, 0, collect_recording, &list, err, sizeof err) != 0) {
         cli_error(db_path, "%s", err);
         goto cleanup;
     }
     if (session.model_id != old_model_id)
         cli_note("re-embedding %d recordings (%.2f h) with %s; queries use %s until all are "
                  "done\n",
-                 list.num_paths, list.duration_s / 3600.0, session.model_path, old_model.name);
+                 list.paths.num, list.duration_s / 3600.0, session.model_path, old_model.name);
     index_workers job = {.session = &session, .segmenter = *segmenter,
-                         .mode = INDEX_WORKERS_REEMBED, .paths = list.paths,
-                         .num_paths = list.num_paths, .num_jobs = num_jobs,
+                         .mode = INDEX_WORKERS_REEMBED, .paths = list.paths.paths,
+                         .num_paths = list.paths.num, .num_jobs = num_jobs,
                          .verb = "re-embedded"};
     // transcripts decoded as s2s index does by default ($S2S_LEXICON)
     if (cli_decode_options(NULL, 0, &job.transcripts, &lexicon) != 0)
@@ -124,7 +112,7 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
 cleanup:
     ctc_lexicon_free(lexicon);
     index_model_free(&old_model);
-    path_list_free(&list);
+    path_list_free(&list.paths);
     index_session_close(&session);
     return status;
 }

@@ -11,9 +11,11 @@
 #include "file_identity.h"
 #include "gemm.h"
 #include "index_store.h"
+#include "path_list.h"
 #include "trainer.h"
 #include "trainer_mined.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -151,72 +153,19 @@ static void on_note(void *ctx, const char *message) {
     cli_note("%s\n", message);
 }
 
-/* Reads non-empty lines of path into a NULL-terminated array; NULL on failure. */
-static char **read_list(const char *path, int *count) {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char **lines = NULL;
-    int n = 0, cap = 0;
-    char buf[8192];
-    while (fgets(buf, sizeof buf, f)) {
-        buf[strcspn(buf, "\r\n")] = 0;
-        if (!buf[0])
-            continue;
-        if (n + 1 >= cap) {
-            cap = cap ? 2 * cap : 256;
-            char **l = realloc(lines, cap * sizeof(char *));
-            if (!l)
-                break;
-            lines = l;
-        }
-        lines[n++] = strdup(buf);
-        lines[n] = NULL;
-    }
-    fclose(f);
-    *count = n;
-    if (!lines)
-        lines = calloc(1, sizeof(char *));
-    return lines;
-}
-
-/* Frees a NULL-terminated array of strings (NULL is fine). */
-static void free_paths(char **paths) {
-    if (!paths) return;
-    for (int i = 0; paths[i]; i++) free(paths[i]);
-    free(paths);
-}
-
-/* Appends a copy of path to the NULL-terminated array *paths (*num entries);
- * 0, or -1 out of memory. */
-static int push_path(char ***paths, int *num, const char *path) {
-    char **grown = realloc(*paths, sizeof *grown * (*num + 2));
-    if (!grown) return -1;
-    *paths = grown;
-    if (!(grown[*num] = strdup(path))) return -1;
-    grown[++*num] = NULL;
-    return 0;
-}
-
-typedef struct {
-    char **paths;
-    int num_paths;
-} path_array;
-
 static int collect_recording(const index_recording *rec, void *user) {
-    path_array *a = user;
-    return push_path(&a->paths, &a->num_paths, rec->path);
+    return path_list_add(user, rec->path) ? 0 : -1;
 }
 
 /* The training audio of an index: the paths of its recordings whose files
  * are unchanged since indexing (the others are named on stderr and counted
- * in *num_skipped), appended to *paths; *active_model gets the path recorded
+ * in *num_skipped), appended to out; *active_model gets the path recorded
  * for the index's active model (caller frees). Returns 0, or -1 (reported). */
-static int index_training_files(const char *db_path, char ***paths, int *num_paths,
-                                int *num_skipped, char **active_model) {
+static int index_training_files(const char *db_path, path_list *out, int *num_skipped,
+                                char **active_model) {
     char err[CLI_ERR_LEN];
     index_db *db = NULL;
-    path_array listed = {0};
+    path_list listed = {0};
     int64_t active = 0;
     index_model model = {0};
     int rc = -1;
@@ -227,7 +176,7 @@ static int index_training_files(const char *db_path, char ***paths, int *num_pat
         cli_error(db_path, "%s", err);
         goto cleanup;
     }
-    if (!active || listed.num_paths == 0) {
+    if (!active || listed.num == 0) {
         cli_error(db_path, "the index is empty: nothing to train on");
         goto cleanup;
     }
@@ -235,7 +184,7 @@ static int index_training_files(const char *db_path, char ***paths, int *num_pat
         cli_error(db_path, "%s", err);
         goto cleanup;
     }
-    for (int i = 0; i < listed.num_paths; i++) {
+    for (int i = 0; i < listed.num; i++) {
         const char *path = listed.paths[i];
         file_identity id;
         if (file_identity_stat(path, &id, err, sizeof err) != 0) {
@@ -253,7 +202,7 @@ static int index_training_files(const char *db_path, char ***paths, int *num_pat
             (*num_skipped)++;
             continue;
         }
-        if (push_path(paths, num_paths, path) != 0) {
+        if (!path_list_add(out, path)) {
             cli_error(NULL, "out of memory");
             goto cleanup;
         }
@@ -261,28 +210,26 @@ static int index_training_files(const char *db_path, char ***paths, int *num_pat
     if (!(*active_model = strdup(model.name))) goto cleanup;
     rc = 0;
 cleanup:
-    free_paths(listed.paths);
+    path_list_free(&listed);
     index_model_free(&model);
     index_close(db);
     return rc;
 }
 
 /* `s2s train --db`: the index's unchanged recordings, then the num_audio
- * AUDIO paths given, into *paths (NULL-terminated, *num_paths entries; free
- * with free_paths); *num_skipped counts the recordings left out.  Sets
- * o->init_path to the index's active model (*index_model, caller frees)
- * unless --init named one, and refuses an --out that is that model.
- * Returns 0, or -1 after reporting (nothing left to free). */
+ * AUDIO paths given, appended to out; *num_skipped counts the recordings
+ * left out.  Sets o->init_path to the index's active model (*index_model,
+ * caller frees) unless --init named one, and refuses an --out that is that
+ * model.  Returns 0, or -1 after reporting (*index_model then NULL). */
 static int db_training_files(const char *db_path, const char *const *audio, int num_audio,
-                             trainer_options *o, char ***paths, int *num_paths, int *num_skipped,
+                             trainer_options *o, path_list *out, int *num_skipped,
                              char **index_model) {
-    char **list = NULL;
-    int num = 0;
     *index_model = NULL;
-    if (index_training_files(db_path, &list, &num, num_skipped, index_model) != 0)
+    if (index_training_files(db_path, out, num_skipped, index_model) != 0)
         goto fail;
+    int num_recordings = out->num;
     for (int i = 0; i < num_audio; i++) {
-        if (push_path(&list, &num, audio[i]) != 0) {
+        if (!path_list_add(out, audio[i])) {
             cli_error(NULL, "out of memory");
             goto fail;
         }
@@ -294,17 +241,16 @@ static int db_training_files(const char *db_path, const char *const *audio, int 
         cli_error(o->out_path, "is the model the index uses; write the new model elsewhere (--out)");
         goto fail;
     }
-    cli_note("training on %d recordings of %s%s, from %s\n", num, db_path,
-             *num_skipped ? " (the rest were moved or changed)" : "", o->init_path);
-    if (num == 0) {
+    char named[48] = "";
+    if (num_audio) snprintf(named, sizeof named, " and %d files named", num_audio);
+    cli_note("training on %d recordings of %s%s%s, from %s\n", num_recordings, db_path,
+             *num_skipped ? " (the rest were moved or changed)" : "", named, o->init_path);
+    if (out->num == 0) {
         cli_error(db_path, "no recording of the index is readable: nothing to train on");
         goto fail;
     }
-    *paths = list;
-    *num_paths = num;
     return 0;
 fail:
-    free_paths(list);
     if (o->init_path == *index_model) o->init_path = NULL;
     free(*index_model);
     *index_model = NULL;
@@ -528,49 +474,60 @@ int cmd_train(int argc, char **argv) {
         return cli_usage_error("train", "--min-window is larger than --max-window");
     if (bench)
         return run_bench(&o, bench_frames, bench_steps);
+    int status = EXIT_SOME_FAILED, num_failed = 0;
     int num_files = argc - optind;
-    char **listed = NULL;
     const char *const *files = (const char *const *)(argv + optind);
-    if (reindex && !db_path)
-        return cli_usage_error(command, "--reindex needs --db FILE (the index to re-embed)");
-    if (db_path && (words || list))
-        return cli_usage_error(command, "--db trains on the index's recordings (and AUDIO); not with --words or --list");
-    if (list) {
-        if (num_files > 0)
-            return cli_usage_error("train", "give AUDIO files or --list, not both");
-        listed = read_list(list, &num_files);
-        if (!listed) {
-            cli_error(list, "cannot read the list");
-            return EXIT_SOME_FAILED;
-        }
-        files = (const char *const *)listed;
-    }
-    int num_failed = 0;
+    path_list listed = {0}; /* the audio of --list or --db */
     char *index_model_path = NULL;
-    if (db_path) {
-        if (db_training_files(db_path, (const char *const *)(argv + optind), argc - optind, &o,
-                              &listed, &num_files, &num_failed, &index_model_path) != 0)
-            return EXIT_SOME_FAILED;
-        files = (const char *const *)listed;
+    trainer_data *data = NULL;
+    if (reindex && !db_path) {
+        status = cli_usage_error(command, "--reindex needs --db FILE (the index to re-embed)");
+        goto done;
     }
-    if (words && num_files > 0)
-        return cli_usage_error("train", "with --words the audio files are the ones it names; give no AUDIO");
-    if (!words && num_files == 0)
-        return cli_usage_error("train", "no audio given (AUDIO..., --list FILE or --words FILE)");
+    if (db_path && (words || list)) {
+        status = cli_usage_error(command, "--db trains on the index's recordings (and AUDIO); not with --words or --list");
+        goto done;
+    }
+    if (list) {
+        if (num_files > 0) {
+            status = cli_usage_error("train", "give AUDIO files or --list, not both");
+            goto done;
+        }
+        if (path_list_read(&listed, list) != 0) {
+            cli_error(list, "cannot read the list: %s", strerror(errno));
+            goto done;
+        }
+    }
+    if (db_path && db_training_files(db_path, files, num_files, &o, &listed, &num_failed,
+                                     &index_model_path) != 0)
+        goto done;
+    if (list || db_path) {
+        files = (const char *const *)listed.paths;
+        num_files = listed.num;
+    }
     if (mined < 0) {
         mined = db_path != NULL && o.variant == TRAINER_PLAIN && !o.transcripts_path && !o.head_only;
         if (mined) o.variant = TRAINER_CORRESPOND;
     }
-    if (mined && !o.init_path)
-        return cli_usage_error(command, "--variant mined needs a model to mine with (--db or --init)");
-    if (mined && words)
-        return cli_usage_error(command, "--variant mined finds its own pairs; not with --words");
-    if (mined && (o.num_vtlp_warps > 0 || o.num_speeds > 0))
-        return cli_usage_error(command, "--vtlp and --speed are for training on given data; mined pairs are found in the audio as it is");
-    if (mined && (o.transcripts_path || o.head_only))
-        return cli_usage_error(command, "--variant mined trains the encoder on pairs; not with --transcripts or --head-only");
-    if (o.variant == TRAINER_CORRESPOND && !words && !mined)
-        return cli_usage_error("train", "--variant correspond needs --words");
+    const char *usage = NULL;
+    if (words && num_files > 0)
+        usage = "with --words the audio files are the ones it names; give no AUDIO";
+    else if (!words && num_files == 0)
+        usage = "no audio given (AUDIO..., --list FILE or --words FILE)";
+    else if (mined && !o.init_path)
+        usage = "--variant mined needs a model to mine with (--db or --init)";
+    else if (mined && words)
+        usage = "--variant mined finds its own pairs; not with --words";
+    else if (mined && (o.num_vtlp_warps > 0 || o.num_speeds > 0))
+        usage = "--vtlp and --speed are for training on given data; mined pairs are found in the audio as it is";
+    else if (mined && (o.transcripts_path || o.head_only))
+        usage = "--variant mined trains the encoder on pairs; not with --transcripts or --head-only";
+    else if (o.variant == TRAINER_CORRESPOND && !words && !mined)
+        usage = "--variant correspond needs --words";
+    if (usage) {
+        status = cli_usage_error(command, "%s", usage);
+        goto done;
+    }
     if (mined) { /* fine-tuning defaults (README, "Retraining on your own audio") */
         if (!epochs_given) o.epochs = TRAIN_MINED_EPOCHS;
         if (!lr_given) o.learning_rate = (float)TRAIN_MINED_LR;
@@ -579,12 +536,11 @@ int cmd_train(int argc, char **argv) {
     trainer_callbacks cb = {on_progress, on_file_failed, on_note, &num_failed};
     char err[CLI_ERR_LEN];
     feature_options fo = features_model_defaults();
-    trainer_data *data = NULL;
     if (o.init_path) {
         feature_stats unused;
         if (model_file_load_features(o.init_path, &fo, &unused, err, sizeof err) != 0) {
             cli_error(o.init_path, "%s", err);
-            goto loaded;
+            goto done;
         }
     }
     if (mined) {
@@ -595,13 +551,9 @@ int cmd_train(int argc, char **argv) {
     } else {
         data = trainer_data_load(&o, &fo, files, num_files, words, &cb, err, sizeof err);
     }
-    if (!data)
-        cli_error(NULL, "%s", err);
-loaded:
-    free_paths(listed);
     if (!data) {
-        free(index_model_path);
-        return EXIT_SOME_FAILED;
+        cli_error(NULL, "%s", err);
+        goto done;
     }
     long num_segs, num_frames;
     int nf, nw;
@@ -611,19 +563,22 @@ loaded:
     signal(SIGINT, on_sigint);
     int rc = trainer_run(&o, data, &cb, err, sizeof err);
     signal(SIGINT, SIG_DFL);
-    trainer_data_free(data);
-    free(index_model_path);
     if (rc < 0) {
         cli_error(NULL, "%s", err);
-        return EXIT_SOME_FAILED;
+        goto done;
     }
     if (rc == 0)
         cli_note("wrote %s\n", o.out_path);
+    status = num_failed ? EXIT_SOME_FAILED : EXIT_OK;
     if (rc == 0 && reindex) {
         segmenter_options segmenter = segmenter_defaults();
-        int status = reindex_run(db_path, o.out_path, (int)sysconf(_SC_NPROCESSORS_ONLN), &segmenter);
-        if (status != EXIT_OK)
-            return status;
+        int reindexed = reindex_run(db_path, o.out_path, (int)sysconf(_SC_NPROCESSORS_ONLN), &segmenter);
+        if (reindexed != EXIT_OK)
+            status = reindexed;
     }
-    return num_failed ? EXIT_SOME_FAILED : EXIT_OK;
+done:
+    trainer_data_free(data);
+    path_list_free(&listed);
+    free(index_model_path);
+    return status;
 }

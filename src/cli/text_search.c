@@ -23,7 +23,6 @@ typedef struct {
     int *num_labels;
     text_search_result *out;
     int *capacity;               /* hits allocated per phrase */
-    int path_capacity;
     phrase_run *runs;            /* transcripts: best runs of one recording */
     int runs_capacity;
     float *log_probs;            /* posteriors: one chunk, unpacked */
@@ -55,20 +54,6 @@ static int add_hit(search_state *s, int p, const index_hit *hit) {
     }
     h->hits[h->num_hits++] = *hit;
     return 0;
-}
-
-/* A copy of path owned by the result (hits point to it); NULL when out of
- * memory. */
-static const char *keep_path(search_state *s, const char *path) {
-    if (s->out->num_paths == s->path_capacity) {
-        int grown = s->path_capacity ? 2 * s->path_capacity : 64;
-        char **paths = realloc(s->out->paths, sizeof *paths * grown);
-        if (!paths) return NULL;
-        s->out->paths = paths, s->path_capacity = grown;
-    }
-    char *copy = strdup(path);
-    if (copy) s->out->paths[s->out->num_paths++] = copy;
-    return copy;
 }
 
 /* Best first; ties: the recording listed first (path order), then earlier.
@@ -123,7 +108,7 @@ static int search_transcript(const index_recording *rec, void *user) {
         for (int r = 0; r < kept; r++) {
             const phrase_run *run = &s->runs[r];
             if (s->options->use_threshold && run->score < s->options->threshold) break;
-            if (!path && !(path = keep_path(s, rec->path))) {
+            if (!path && !(path = path_list_add(&s->out->paths, rec->path))) {
                 transcript_free(&t);
                 return fail(s, "out of memory", NULL);
             }
@@ -164,7 +149,7 @@ static int merge_found(search_state *s, int p, index_hit *found, long n, const c
         if (!dropped) found[kept++] = found[i];
     }
     for (long i = 0; i < kept; i++) {
-        if (!*path && !(*path = keep_path(s, path_in_db))) return -1;
+        if (!*path && !(*path = path_list_add(&s->out->paths, path_in_db))) return -1;
         found[i].path = *path;
         found[i].recording_id = id;
         if (add_hit(s, p, &found[i]) != 0) return -1;
@@ -334,9 +319,8 @@ int text_search_run(index_db *db, const char *const *phrases, int num_phrases,
 
 void text_search_free(text_search_result *result) {
     for (int p = 0; result->phrases && p < result->num_phrases; p++) free(result->phrases[p].hits);
-    for (int i = 0; i < result->num_paths; i++) free(result->paths[i]);
     free(result->phrases);
-    free(result->paths);
+    path_list_free(&result->paths);
     memset(result, 0, sizeof *result);
 }
 

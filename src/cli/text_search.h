@@ -13,6 +13,7 @@
 #ifndef S2S_TEXT_SEARCH_H
 #define S2S_TEXT_SEARCH_H
 #include "index_search.h"
+#include "path_list.h"
 
 /* The hits of one phrase, best first (ties: recordings in path order, then
  * earlier), their paths owned by the text_search_result. */
@@ -31,8 +32,7 @@ typedef struct {
     text_search_scoring scoring; /* what was searched */
     int num_phrases;
     text_search_hits *phrases;  /* (num_phrases) */
-    char **paths;               /* recordings with a hit, owned */
-    int num_paths;
+    path_list paths;            /* recordings with a hit */
     int64_t num_searched;       /* recordings searched */
 } text_search_result;
 

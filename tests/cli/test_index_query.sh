@@ -70,6 +70,20 @@ expect_status 0 "index only silence" "$S2S" index -q --db "$TMP/silent.db" "$TMP
 expect_status 1 "query an index without segments" "$S2S" query --db "$TMP/silent.db" "$QUERY"
 expect_grep "holds no segments" "$TMP/err" "empty index explained"
 
+# --list: paths one a line (CRLF and blank lines allowed), or "-" for stdin;
+# a path of the list that is no audio is named and the others indexed.
+printf '%s\r\n\n%s\n' "${RECORDINGS[0]}" "${RECORDINGS[1]}" > "$TMP/list.txt"
+expect_status 0 "index --list" "$S2S" index -q --db "$TMP/list.db" --list "$TMP/list.txt"
+expect_status 0 "stats of the listed index" "$S2S" stats --db "$TMP/list.db" --json
+expect_grep '"recordings": 2,' "$TMP/out" "both listed recordings stored"
+printf '%s\n%s\n' "$TMP/bad.wav" "${RECORDINGS[2]}" > "$TMP/stdin.txt"
+expect_status 1 "index --list - with a bad file" "$S2S" index -q --db "$TMP/list.db" --list - \
+    < "$TMP/stdin.txt"
+expect_grep "bad.wav" "$TMP/err" "bad listed file named"
+expect_status 0 "stats after the stdin list" "$S2S" stats --db "$TMP/list.db" --json
+expect_grep '"recordings": 3,' "$TMP/out" "the good file of the stdin list stored"
+expect_status 1 "index --list of a missing list" "$S2S" index -q --db "$TMP/list.db" --list "$TMP/none.txt"
+expect_grep "none.txt: cannot read the list" "$TMP/err" "missing list named"
 # A read-only index can be queried.
 cp "$DB" "$TMP/ro.db"
 chmod 0444 "$TMP/ro.db"

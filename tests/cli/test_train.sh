@@ -26,6 +26,14 @@ expect_grep "--speed" "$TMP/err" "speed error names the option"
 expect_status 0 "train" "$S2S" train $TINY --epochs 4 --out "$TMP/a.model" $AUDIO
 expect_status 0 "train again" "$S2S" train $TINY --epochs 4 --out "$TMP/b.model" $AUDIO
 cmp -s "$TMP/a.model" "$TMP/b.model" && pass "same seed, same model" || fail "same seed gave different models"
+# --list: the same files read from a list (CRLF line ends and blank lines
+# allowed) train the same model; a missing list is named.
+printf '%s\r\n\n%s\r\n%s\n\n' $AUDIO > "$TMP/list.txt"
+expect_status 0 "train --list" "$S2S" train $TINY --epochs 4 --out "$TMP/l.model" --list "$TMP/list.txt"
+cmp -s "$TMP/a.model" "$TMP/l.model" && pass "a listed file set trains the same model" || fail "--list gave another model"
+expect_status 1 "train --list of a missing list" "$S2S" train $TINY --out "$TMP/m.model" --list "$TMP/none.txt"
+expect_grep "none.txt: cannot read the list" "$TMP/err" "missing list named"
+expect_status 2 "train --list with AUDIO too" "$S2S" train $TINY --list "$TMP/list.txt" $AUDIO
 
 # Vocal tract length perturbation: every file enters once more per warp factor
 # (the same windows' worth of segments), and the model learns from them.
