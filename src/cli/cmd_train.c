@@ -74,6 +74,9 @@ static const char *const help =
     "  --head-only          train only the CTC head (on --transcripts and the words\n"
     "                       of --words): the encoder, and so every vector, stays\n"
     "                       exactly as it was (index and queries need no reindex)\n"
+    "  --projection-only    train only the projection from the encoder's final state\n"
+    "                       to the vector (a linear map of the vector space): the\n"
+    "                       encoder, the decoder and the CTC head stay as they were\n"
     "  --variant NAME       plain (rebuild the input, default without --db), denoise\n"
     "                       (rebuild it from a copy with 20% of values zeroed),\n"
     "                       correspond (rebuild another instance of the same word by\n"
@@ -320,7 +323,7 @@ int cmd_train(int argc, char **argv) {
         O_WORDS = 256, O_LIST, O_VARIANT, O_HIDDEN, O_LAYERS, O_VDIM, O_EPOCHS, O_BATCH, O_LR,
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
-        O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
+        O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_PROJECTION_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
         O_MINE_WINDOWS, O_PRECISION, O_VTLP, O_SPEED, O_TIME_MASK,
     };
     static const struct option options[] = {
@@ -341,6 +344,7 @@ int cmd_train(int argc, char **argv) {
         {"ctc-weight", required_argument, 0, O_CTC_WEIGHT},
         {"ctc-hidden", required_argument, 0, O_CTC_HIDDEN},
         {"head-only", no_argument, 0, O_HEAD_ONLY},
+        {"projection-only", no_argument, 0, O_PROJECTION_ONLY},
         {"mine-cosine", required_argument, 0, O_MINE_COS},
         {"mine-pairs", required_argument, 0, O_MINE_PAIRS},
         {"mine-same-file", no_argument, 0, O_MINE_SAME},
@@ -444,6 +448,7 @@ int cmd_train(int argc, char **argv) {
         case O_DB: db_path = optarg; break;
         case O_TRANSCRIPTS: o.transcripts_path = optarg; break;
         case O_HEAD_ONLY: o.head_only = 1; break;
+        case O_PROJECTION_ONLY: o.projection_only = 1; break;
         case O_CTC_WEIGHT:
             if (cli_parse_float("train", "--ctc-weight", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
             o.ctc_weight = (float)x;
@@ -522,6 +527,8 @@ int cmd_train(int argc, char **argv) {
         usage = "--vtlp and --speed are for training on given data; mined pairs are found in the audio as it is";
     else if (mined && (o.transcripts_path || o.head_only))
         usage = "--variant mined trains the encoder on pairs; not with --transcripts or --head-only";
+    else if (o.head_only && o.projection_only)
+        usage = "--head-only and --projection-only each keep the other's part fixed; give one";
     else if (o.variant == TRAINER_CORRESPOND && !words && !mined)
         usage = "--variant correspond needs --words";
     if (usage) {

@@ -784,7 +784,7 @@ float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const a
     /* ---- backward ---- */
     if (rebuild)
         decoder_backward(m, w, target, tgt_lengths, T_out, B, loss_weight, grads);
-    if (bt->head_only)
+    if (bt->encoder_fixed)
         return loss;
     // Encoder stack, top down: the top layer gets gradient at its final state
     // (from the vector) and at its outputs (from the CTC head), lower layers

@@ -194,8 +194,8 @@ typedef struct {
     const int *label_offsets; /* (B) where sequence b's labels start */
     const int *label_lengths; /* (B); 0: no transcript (no CTC term) */
     float ctc_weight;         /* weight of the CTC loss in the total */
-    int head_only;            /* 1: no gradient reaches the encoder (a head trained
-                                 on a fixed encoder: the vectors do not change) */
+    int encoder_fixed;        /* 1: no gradient reaches the encoder (the head or the
+                                 projection trained on a fixed encoder) */
 } ae_batch;
 
 /* What one batch cost: the masked MSE, the CTC loss per label character over

@@ -114,13 +114,23 @@ static int file_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
-/* For training the CTC head alone: the other tensors get no gradient, and
- * with their Adam moments at zero their update is exactly zero, so they stay
- * bit for bit (a resumed joint run's moments would still move them). */
-static void freeze_all_but_head(NnParams *p) {
+/* The tensors that learn: those whose names start with this (NULL: all).
+ * --head-only trains the CTC head's, --projection-only the projection's. */
+static const char *trainable_prefix(const trainer_options *opts) {
+    return opts->head_only ? "ctc" : opts->projection_only ? "proj." : NULL;
+}
+
+/* Keeps the tensors not named by prefix as they are: their Adam moments are
+ * zeroed once (with_moments) and their gradients at every step, so their
+ * update is exactly zero and they stay bit for bit (a resumed joint run's
+ * moments would still move them). */
+static void freeze_all_but(NnParams *p, const char *prefix, int with_moments) {
     for (int i = 0; i < p->num_tensors; i++) {
         const NnTensor *t = &p->tensors[i];
-        if (strncmp(t->name, "ctc", 3) != 0) {
+        if (strncmp(t->name, prefix, strlen(prefix)) == 0)
+            continue;
+        memset(p->grads + t->offset, 0, sizeof(float) * t->num_elems);
+        if (with_moments) {
             memset(p->adam_m + t->offset, 0, sizeof(float) * t->num_elems);
             memset(p->adam_v + t->offset, 0, sizeof(float) * t->num_elems);
         }
@@ -214,8 +224,10 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
             autoencoder_free(m);
             return -1;
         }
-        freeze_all_but_head(autoencoder_params(m));
     }
+    const char *trainable = trainable_prefix(opts);
+    if (trainable)
+        freeze_all_but(autoencoder_params(m), trainable, 1);
     if (autoencoder_get_config(m)->input_dim != D) {
         snprintf(err, err_len, "the model reads %d values a frame, the data has %d",
                  autoencoder_get_config(m)->input_dim, D);
@@ -339,6 +351,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
             goto cleanup;
         }
         workers[num_workers].head_only = opts->head_only;
+        workers[num_workers].encoder_fixed = opts->head_only || opts->projection_only;
     }
 
     long frames_per_epoch = 0;
@@ -389,6 +402,8 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                          epoch + 1, step + 1, loss, opts->out_path, epoch);
                 goto cleanup;
             }
+            if (trainable) /* the decoder's gradient, say, when only the projection learns */
+                freeze_all_but(p, trainable, 0);
             if (opts->clip_norm > 0)
                 nn_clip_grad_norm(p, opts->clip_norm);
             adam_step(p, &adam);

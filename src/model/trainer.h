@@ -58,6 +58,9 @@ typedef struct {
                                    words (word-time files) or skipped */
     int head_only;              /* 0; 1: train only the CTC head, on every transcribed
                                    segment; the encoder, decoder and vectors stay */
+    int projection_only;        /* 0; 1: train only the projection from the encoder's
+                                   final state to the vector (a linear map of the
+                                   vector space); encoder, decoder and head stay */
     int num_vtlp_warps;         /* 0; else each file also enters the data once per factor
                                    of vtlp_warps, its mel filters warped by it (vocal tract
                                    length perturbation, Jaitly & Hinton 2013): same words,

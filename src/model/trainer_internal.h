@@ -174,6 +174,7 @@ typedef struct {
     int *label_off, *label_len;  /* (max_batch) */
     float ctc_weight;            /* 0: no CTC term */
     int head_only;               /* CTC only, no gradient into the encoder */
+    int encoder_fixed;           /* no gradient into the encoder (head or projection only) */
     float *grads;                /* (num_params) this worker's gradient */
     /* the job */
     const long *items;           /* (n) input segments */

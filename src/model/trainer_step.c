@@ -132,7 +132,8 @@ static void *worker_run(void *arg) {
         memset(w->grads, 0, sizeof(float) * autoencoder_params_const(w->m)->num_params);
     ae_batch bt = {.in = in, .in_lengths = w->in_len, .T_in = T_in, .B = w->n,
                    .target = rebuild && !w->head_only ? tgt : NULL, .tgt_lengths = tgt_len,
-                   .T_out = T_out, .ctc_weight = w->ctc_weight, .head_only = w->head_only};
+                   .T_out = T_out, .ctc_weight = w->ctc_weight,
+                   .encoder_fixed = w->encoder_fixed};
     if (w->ctc_weight > 0 &&
         gather_labels(w->labels, w->label_off, w->label_len, w->d, w->items, w->n) > 0)
         bt.labels = w->labels, bt.label_offsets = w->label_off, bt.label_lengths = w->label_len;

@@ -87,6 +87,19 @@ expect_status 0 "transcribe with head trained alone" "$S2S" transcribe --model "
 expect_grep "open the door please$" "$TMP/out" "head trained alone transcribes"
 expect_status 1 "head only without transcripts" "$S2S" train $HEAD --epochs 1 --head-only --out "$TMP/z.model" $AUDIO
 expect_grep "needs transcripts" "$TMP/err" "head only without transcripts explained"
+# The projection alone (--projection-only): the vectors move, the encoder
+# and the head do not, so the transcripts stay exactly as they were.
+expect_status 0 "projection only" "$S2S" train $HEAD --epochs 20 --projection-only \
+    --init "$TMP/headonly.model" --out "$TMP/proj.model" $AUDIO
+"$S2S" embed --model "$TMP/proj.model" $AUDIO >"$TMP/vectors.proj"
+[ -s "$TMP/vectors.proj" ] && ! cmp -s "$TMP/vectors.headonly" "$TMP/vectors.proj" &&
+    pass "projection-only training moves the vectors" || fail "projection-only training left the vectors as they were"
+"$S2S" transcribe --json --model "$TMP/headonly.model" $AUDIO >"$TMP/text.headonly"
+"$S2S" transcribe --json --model "$TMP/proj.model" $AUDIO >"$TMP/text.proj"
+[ -s "$TMP/text.proj" ] && cmp -s "$TMP/text.headonly" "$TMP/text.proj" && pass "projection-only training leaves the head's transcripts alone" ||
+    fail "projection-only training changed the transcripts"
+expect_status 2 "head only and projection only together" "$S2S" train $HEAD --head-only --projection-only \
+    --transcripts "$TMP/text.tsv" --out "$TMP/z.model" $AUDIO
 
 # A recording longer than the head trains on at once (15 s) with word
 # times is cut between words into utterances, not left out.
