@@ -4,7 +4,7 @@
 #   scripts/train-default.sh [--corpus DIR] [--hours H] [--epochs N]
 #                            [--correspond-epochs M] [--head-epochs K]
 #                            [--vtlp-epochs J] [--more-corpora PREFIX]
-#                            [--more-epochs L] [--out FILE]
+#                            [--more-epochs L] [--last-phase N] [--out FILE]
 #
 # Makes the corpus with scripts/make-corpus.sh when DIR (default
 # /tmp/s2s-corpus, 4 hours, seed 1; about 4 minutes) has no words.train.tsv,
@@ -35,14 +35,15 @@
 # voices (needs festvox-kdlpc16k), phase n's made by make-corpus.sh
 # --more-voices V --seed S in PREFIXn (default /tmp/s2s-corpus-pn): phase 5
 # 6 epochs on H hours, S 2, V 7 (46 voices in all); phase 6 the same with S
-# 3, V 13 (52 voices); phases 7, 8 and 9 3 epochs on 2H hours, V 13, S 4, 5
-# and 6:
+# 3, V 13 (52 voices); phases 7 to 11 (--last-phase) 3 epochs on 2H
+# hours, V 13, S = phase - 3 (4 to 8):
 #   s2s train --words PREFIX5/segments.train.tsv ... --transcripts PREFIX5/words.train.tsv \
 #       --vtlp 0.85,0.92,1.08,1.15 --lr 0.0005 --init FILE.w --epochs 6 --out FILE.p5
 #   s2s train --words PREFIX6/segments.train.tsv ... (the same) --init FILE.p5 --out FILE.p6
 #   s2s train --words PREFIX7/segments.train.tsv ... --init FILE.p6 --epochs 3 --out FILE.p7
 #   s2s train --words PREFIX8/segments.train.tsv ... --init FILE.p7 --epochs 3 --out FILE.p8
-#   s2s train --words PREFIX9/segments.train.tsv ... --init FILE.p8 --epochs 3 --out FILE
+#   ... (phases 9 and 10 the same)
+#   s2s train --words PREFIX11/segments.train.tsv ... --init FILE.p10 --epochs 3 --out FILE
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
 # it rebuilds frames from their predecessors and the vector learns next to
@@ -58,14 +59,14 @@
 # bf16, beside another training run); phase 4 2 x 24 min (6 epochs of 5 x
 # 2.2M frames at ~45k frames/s, each); phase 5 31 min (6 epochs of 5 x 2.3M
 # frames at ~34k frames/s, beside evaluation runs), phase 6 35 min (5 x 2.4M
-# frames), phases 7, 8 and 9 38, 40 and 40 min (3 epochs of 5 x 4.76M
-# frames each, ~30k frames/s; 8 and 9 beside other work).  Each phase
+# frames), phases 7 to 11 38-42 min each (3 epochs of 5 x 4.76M frames,
+# ~30k frames/s; from phase 8 beside other work).  Each phase
 # checkpoints every epoch: Ctrl-C and rerun to resume.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 HEPOCHS=25 VEPOCHS=6 OUT="$ROOT/data/s2s-default.model"
-MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6
+MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6 LAST_PHASE=11
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;
@@ -76,12 +77,14 @@ while [ $# -gt 0 ]; do
     --vtlp-epochs) VEPOCHS=$2; shift ;;
     --more-corpora) MORE_CORPORA=$2; shift ;;
     --more-epochs) MEPOCHS=$2; shift ;;
+    --last-phase) LAST_PHASE=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
+[ "$LAST_PHASE" -ge 6 ] 2>/dev/null || { echo "--last-phase must be a number, 6 or more" >&2; exit 2; }
 S2S=${S2S:-$ROOT/build/s2s}
 if [ ! -x "$S2S" ]; then
   cmake -S "$ROOT" -B "$ROOT/build" >/dev/null && cmake --build "$ROOT/build" -j2 >/dev/null
@@ -165,12 +168,17 @@ new_corpus() {
   rm -f "$6"
 }
 if [ "$MEPOCHS" -gt 0 ]; then
-  # from phase 7: half the epochs on twice the audio (more sentences, same time)
   new_corpus 5 2 7 "$HOURS" "$MEPOCHS" "$OUT.w" "$OUT.p5"
   new_corpus 6 3 13 "$HOURS" "$MEPOCHS" "$OUT.p5" "$OUT.p6"
-  new_corpus 7 4 13 $((2 * HOURS)) $((MEPOCHS / 2)) "$OUT.p6" "$OUT.p7"
-  new_corpus 8 5 13 $((2 * HOURS)) $((MEPOCHS / 2)) "$OUT.p7" "$OUT.p8"
-  new_corpus 9 6 13 $((2 * HOURS)) $((MEPOCHS / 2)) "$OUT.p8" "$OUT"
+  # from phase 7: half the epochs on twice the audio (more sentences, same
+  # time), the corpus of phase n made with seed n - 3
+  phase=7
+  while [ "$phase" -le "$LAST_PHASE" ]; do
+    new_corpus "$phase" $((phase - 3)) 13 $((2 * HOURS)) $((MEPOCHS / 2)) \
+        "$OUT.p$((phase - 1))" "$OUT.p$phase"
+    phase=$((phase + 1))
+  done
+  mv "$OUT.p$LAST_PHASE" "$OUT"
 else
   mv "$OUT.w" "$OUT"
 fi
