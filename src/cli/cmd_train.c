@@ -529,6 +529,8 @@ int cmd_train(int argc, char **argv) {
         usage = "--variant mined trains the encoder on pairs; not with --transcripts or --head-only";
     else if (o.head_only && o.projection_only)
         usage = "--head-only and --projection-only each keep the other's part fixed; give one";
+    else if (o.projection_only && o.transcripts_path)
+        usage = "--projection-only keeps the CTC head fixed; not with --transcripts";
     else if (o.variant == TRAINER_CORRESPOND && !words && !mined)
         usage = "--variant correspond needs --words";
     if (usage) {

@@ -100,6 +100,9 @@ expect_status 0 "projection only" "$S2S" train $HEAD --epochs 20 --projection-on
     fail "projection-only training changed the transcripts"
 expect_status 2 "head only and projection only together" "$S2S" train $HEAD --head-only --projection-only \
     --transcripts "$TMP/text.tsv" --out "$TMP/z.model" $AUDIO
+expect_status 2 "projection only with transcripts" "$S2S" train $HEAD --projection-only \
+    --transcripts "$TMP/text.tsv" --out "$TMP/z.model" $AUDIO
+expect_grep "keeps the CTC head fixed" "$TMP/err" "projection only with transcripts explained"
 
 # A recording longer than the head trains on at once (15 s) with word
 # times is cut between words into utterances, not left out.
