@@ -6,23 +6,25 @@
 # and beam decoding, and beam decoding held to a lexicon (--lexicon, default
 # /usr/share/dict/words: 104k words of which the corpus's 6000 are a subset,
 # so no word said is out of the lexicon here), with the beam search's rates
-# by held-out voice too; and the speed (seconds of audio per second, one
-# thread).
+# by held-out voice too; with --lm, beam decoding weighed by a character
+# language model counted on that text (s2s transcribe --lm, its default
+# settings); and the speed (seconds of audio per second, one thread).
 #
 # usage: scripts/eval-transcribe.sh [CORPUS_DIR (/tmp/s2s-corpus)] [--model FILE] [--beam N]
-#                                   [--lexicon FILE] [--lexicon-beam N (64)]
+#                                   [--lexicon FILE] [--lexicon-beam N (64)] [--lm TEXT]
 # The corpus is made by scripts/make-corpus.sh (train-default.sh makes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=/tmp/s2s-corpus
 [ $# -gt 0 ] && [ "${1#--}" = "$1" ] && { corpus=$1; shift; }
-model=data/s2s-default.model beam=8 lexicon=/usr/share/dict/words lexicon_beam=64
+model=data/s2s-default.model beam=8 lexicon=/usr/share/dict/words lexicon_beam=64 lm=
 while [ $# -gt 0 ]; do
     case $1 in
     --model) model=$2; shift 2 ;;
     --beam) beam=$2; shift 2 ;;
     --lexicon) lexicon=$2; shift 2 ;;
     --lexicon-beam) lexicon_beam=$2; shift 2 ;;
+    --lm) lm=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -32,18 +34,8 @@ s2s=build/s2s
 work=$(mktemp -d /tmp/s2s-transcribe-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# Clean utterances (no augmentation) of the held-out voices, and their text (ref.tsv),
-cut -f1 "$corpus/words.heldout.tsv" | sort -u > "$work/heldout.files"
-# and each one's voice, for the error rates by voice (voices.tsv): espeak-ng's
-# held-out variants together, the other engines' voices each alone.
-awk -F'\t' -v voices="$work/voices.tsv" 'NR == FNR { held[$1] = 1; next }
-    held[$1] && $3 == "none" { print $1 "\t" $4; split($2, part, "-")
-        print $1 "\t" (part[1] == "es" ? "espeak-ng" : part[1] "-" part[2]) > voices }' \
-    "$work/heldout.files" "$corpus/utterances.tsv" > "$work/ref.tsv"
-mkdir -p "$work/clean" "$work/phone"
-while IFS=$'\t' read -r file _; do
-    ln -s "$(realpath "$corpus/$file")" "$work/clean/$(basename "$file")"
-done < "$work/ref.tsv"
+scripts/heldout-utterances.sh "$corpus" "$work"
+mkdir -p "$work/phone"
 
 # The telephone copies: band-limited mu-law at 8 kHz, then white noise 15 dB
 # below the speech's RMS level.
@@ -62,15 +54,18 @@ done
 seconds=$(for f in "$work"/clean/*.wav; do soxi -D "$f"; done | awk '{ s += $1 } END { print s }')
 echo "model $model; $(wc -l < "$work/ref.tsv") clean held-out utterances, $(printf '%.1f' "$(echo "$seconds / 60" | bc -l)") min"
 for condition in clean phone; do
-    for decoding in "beam 1" "beam $beam" "lexicon $lexicon_beam"; do
+    decodings=("beam 1" "beam $beam" "lexicon $lexicon_beam")
+    [ -n "$lm" ] && decodings+=("lm $beam")
+    for decoding in "${decodings[@]}"; do
         set -- $decoding
         options=(--beam "$2")
         [ "$1" = lexicon ] && options+=(--lexicon "$lexicon")
+        [ "$1" = lm ] && options+=(--lm "$lm")
         t0=$(date +%s.%N)
         "$s2s" transcribe -q --model "$model" "${options[@]}" "$work/$condition"/*.wav > "$work/hyp.tsv"
         t1=$(date +%s.%N)
-        groups=() # by voice: for the beam search only, which is what s2s uses by default
-        [ "$decoding" = "beam $beam" ] && groups=("$work/voices.tsv")
+        groups=() # by voice: for the beam searches without a word list (s2s's default, and --lm)
+        [ "$1" != lexicon ] && [ "$2" = "$beam" ] && groups=("$work/voices.tsv")
         score=$(/usr/bin/python3 scripts/score-transcripts.py "$work/ref.tsv" "$work/hyp.tsv" "${groups[@]}")
         speed=$(echo "$seconds / ($t1 - $t0)" | bc -l)
         printf '%-6s %-11s %s  %.0fx real time (one thread)\n' "$condition" "$decoding" \

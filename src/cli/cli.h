@@ -34,15 +34,67 @@ void cli_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
  * the data folder. Returns a static string. */
 const char *cli_default_model_path(void);
 
-/* How s2s transcribe, index and reindex decode the CTC head: the word list
- * lexicon_path (NULL: $S2S_LEXICON; NULL or empty there too: none) is
- * loaded into *lexicon (free it with ctc_lexicon_free after use; NULL
- * without one) and out->lexicon; beam 0 picks the default width, 8, or 64
- * with a lexicon (a word is only checked once whole, so the right one needs
- * more room to survive).  Returns 0, or -1 after naming the word list's
- * problem on stderr. */
-int cli_decode_options(const char *lexicon_path, int beam, transcribe_options *out,
-                       ctc_lexicon **lexicon);
+/* What the user asked of the CTC head's decoding (s2s transcribe, index,
+ * reindex).  Zeroed, it asks for the defaults. */
+typedef struct {
+    const char *lexicon_path; /* word list; NULL: $S2S_LEXICON (empty: none) */
+    const char *lm_path;      /* text for a character language model; NULL: $S2S_LM */
+    int beam;                 /* 0: the default width */
+    int lm_order;             /* 0: the default order */
+    int lm_weight_set, label_bonus_set;
+    double lm_weight, label_bonus; /* when set; else the defaults below */
+} cli_decode_request;
+
+/* Defaults of the language model's order, weight and bonus per character,
+ * chosen on the development corpus's held-out voices (see README). */
+#define CLI_LM_ORDER 6
+#define CLI_LM_WEIGHT 0.5
+#define CLI_LM_LABEL_BONUS 1.0
+
+/* Loads what req names into out: the word list and the language model
+ * (free both with cli_decode_free), the weights, and the beam width: 8 by
+ * default, 64 with a lexicon (a word is only checked once whole, so the
+ * right one needs more room to survive).  Returns 0, or -1 after naming the
+ * file's problem on stderr. */
+int cli_decode_options(const cli_decode_request *req, transcribe_options *out);
+
+/* Frees what cli_decode_options loaded into opt (the lexicon and the model). */
+void cli_decode_free(transcribe_options *opt);
+
+/* The decoding options s2s transcribe and s2s index share, as getopt_long
+ * entries (put CLI_DECODE_OPTIONS in the option table) and as help text. */
+enum {
+    CLI_OPT_BEAM = 1000,
+    CLI_OPT_LEXICON,
+    CLI_OPT_LM,
+    CLI_OPT_LM_ORDER,
+    CLI_OPT_LM_WEIGHT,
+    CLI_OPT_LM_BONUS
+};
+#define CLI_DECODE_OPTIONS                                                                         \
+    {"beam", required_argument, 0, CLI_OPT_BEAM},                                                \
+        {"lexicon", required_argument, 0, CLI_OPT_LEXICON},                                      \
+        {"lm", required_argument, 0, CLI_OPT_LM},                                                \
+        {"lm-order", required_argument, 0, CLI_OPT_LM_ORDER},                                    \
+        {"lm-weight", required_argument, 0, CLI_OPT_LM_WEIGHT},                                  \
+        {"lm-bonus", required_argument, 0, CLI_OPT_LM_BONUS}
+#define CLI_DECODE_HELP                                                                            \
+    "  --beam N         prefix beam search of width N (default 8, or 64 with a\n"                  \
+    "                   lexicon); 1 is greedy (without --lm)\n"                                      \
+    "  --lexicon FILE   write only words of FILE, one or more a line, e.g.\n"                      \
+    "                   /usr/share/dict/words (default: $S2S_LEXICON if set)\n"                    \
+    "  --lm FILE        weigh spellings with a character n-gram model counted on\n"               \
+    "                   the text of FILE, e.g. English prose (default: $S2S_LM if\n"               \
+    "                   set); any word can still be written\n"                                     \
+    "  --lm-order N     characters the model reads, the one predicted included\n"                 \
+    "                   (default 6)\n"                                                              \
+    "  --lm-weight W    weight of the model's log-probabilities (default 0.5)\n"                   \
+    "  --lm-bonus B     added to the score per character written (default 1.0)\n"
+
+/* Takes one getopt_long result c (with optarg) into req when it is one of
+ * CLI_DECODE_OPTIONS: returns 1 when taken, 0 when c is another option, -1
+ * after a usage error about command's value. */
+int cli_decode_option(const char *command, int c, const char *value, cli_decode_request *req);
 
 /* The file name of path without folder and extension ("a/b.wav" -> "b"),
  * the name queries and recordings go by in truth files and reports. */

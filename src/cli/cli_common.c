@@ -47,22 +47,61 @@ const char *cli_default_model_path(void) {
     return path;
 }
 
-int cli_decode_options(const char *lexicon_path, int beam, transcribe_options *out,
-                       ctc_lexicon **lexicon) {
-    if (!lexicon_path)
-        lexicon_path = getenv("S2S_LEXICON");
-    *lexicon = NULL;
-    if (lexicon_path && *lexicon_path) {
-        char err[CLI_ERR_LEN];
-        *lexicon = ctc_text_load_lexicon(lexicon_path, err, sizeof err);
-        if (!*lexicon) {
-            cli_error(lexicon_path, "%s", err);
-            return -1;
-        }
+int cli_decode_options(const cli_decode_request *req, transcribe_options *out) {
+    const char *lexicon_path = req->lexicon_path ? req->lexicon_path : getenv("S2S_LEXICON");
+    const char *lm_path = req->lm_path ? req->lm_path : getenv("S2S_LM");
+    char err[CLI_ERR_LEN];
+    ctc_lexicon *lexicon = NULL;
+    char_lm *lm = NULL;
+    if (lexicon_path && *lexicon_path &&
+        !(lexicon = ctc_text_load_lexicon(lexicon_path, err, sizeof err))) {
+        cli_error(lexicon_path, "%s", err);
+        return -1;
     }
-    *out = (transcribe_options){.beam_width = beam ? beam : *lexicon ? 64 : 8,
-                                .lexicon = *lexicon};
+    if (lm_path && *lm_path && !(lm = ctc_text_load_char_lm(lm_path, req->lm_order ? req->lm_order : CLI_LM_ORDER, err,
+                                     sizeof err))) {
+        cli_error(lm_path, "%s", err);
+        ctc_lexicon_free(lexicon);
+        return -1;
+    }
+    *out = (transcribe_options){
+        .beam_width = req->beam ? req->beam : lexicon ? 64 : 8,
+        .lexicon = lexicon,
+        .lm = lm,
+        .lm_weight = (float)(req->lm_weight_set ? req->lm_weight : CLI_LM_WEIGHT),
+        .label_bonus = (float)(req->label_bonus_set ? req->label_bonus : CLI_LM_LABEL_BONUS)};
     return 0;
+}
+
+int cli_decode_option(const char *command, int c, const char *value, cli_decode_request *req) {
+    long beam; /* or order */
+    switch (c) {
+    case CLI_OPT_BEAM:
+        if (cli_parse_int(command, "--beam", value, 1, 1000, &beam) != 0)
+            return -1;
+        req->beam = (int)beam;
+        return 1;
+    case CLI_OPT_LEXICON: req->lexicon_path = value; return 1;
+    case CLI_OPT_LM: req->lm_path = value; return 1;
+    case CLI_OPT_LM_ORDER:
+        if (cli_parse_int(command, "--lm-order", value, 1, CHAR_LM_MAX_ORDER, &beam) != 0)
+            return -1;
+        req->lm_order = (int)beam;
+        return 1;
+    case CLI_OPT_LM_WEIGHT:
+        req->lm_weight_set = 1;
+        return cli_parse_float(command, "--lm-weight", value, 0, 100, &req->lm_weight) ? -1 : 1;
+    case CLI_OPT_LM_BONUS:
+        req->label_bonus_set = 1;
+        return cli_parse_float(command, "--lm-bonus", value, -100, 100, &req->label_bonus) ? -1 : 1;
+    default: return 0;
+    }
+}
+
+void cli_decode_free(transcribe_options *opt) {
+    ctc_lexicon_free((ctc_lexicon *)opt->lexicon);
+    char_lm_free((char_lm *)opt->lm);
+    opt->lexicon = NULL, opt->lm = NULL;
 }
 
 void cli_json_string(FILE *out, const char *s) {

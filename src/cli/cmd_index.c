@@ -36,11 +36,8 @@ static const char *const help =
     "  --pause N       also cut windows that start where speech resumes after a\n"
     "                  pause of N frames or more and end where it stops before\n"
     "                  one; 0: fixed windows only (default: 5)\n"
-    "  --beam N        with a CTC head: prefix beam width of the stored transcripts\n"
-    "                  (default: 8, or 64 with a lexicon, as s2s transcribe; 1: greedy)\n"
-    "  --lexicon FILE  stored transcripts hold only words of FILE, one or more a\n"
-    "                  line (default: $S2S_LEXICON if set; see s2s transcribe)\n"
-    "  --no-transcripts  store no transcripts, even with a CTC head (faster)\n"
+    "With a CTC head, the stored transcripts are decoded as s2s transcribe decodes:\n"
+CLI_DECODE_HELP    "  --no-transcripts  store no transcripts, even with a CTC head (faster)\n"
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
     "\n"
@@ -48,8 +45,9 @@ static const char *const help =
     "indexed), 2 bad usage.\n";
 
 typedef struct {
-    const char *db_path, *model_path, *list_path, *lexicon_path;
-    int num_jobs, store_float, beam, no_transcripts;
+    const char *db_path, *model_path, *list_path;
+    int num_jobs, store_float, no_transcripts;
+    cli_decode_request decode;
     segmenter_options segmenter;
 } index_args;
 
@@ -59,16 +57,20 @@ int cmd_index(int argc, char **argv) {
         {"list", required_argument, 0, 'l'}, {"jobs", required_argument, 0, 'j'},
         {"float", no_argument, 0, 'f'},      {"quiet", no_argument, 0, 'q'},
         {"hop", required_argument, 0, 'H'},  {"windows", required_argument, 0, 'W'},
-        {"pause", required_argument, 0, 'P'}, {"beam", required_argument, 0, 'B'},
-        {"no-transcripts", no_argument, 0, 'N'}, {"lexicon", required_argument, 0, 'L'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
+        {"pause", required_argument, 0, 'P'}, {"no-transcripts", no_argument, 0, 'N'},
+        {"help", no_argument, 0, 'h'},       CLI_DECODE_OPTIONS,
+        {0, 0, 0, 0},
     };
     index_args args = {.db_path = "s2s.db", .num_jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
                        .segmenter = segmenter_defaults()};
     long value;
-    int c;
+    int c, taken;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "j:qh", options, NULL)) != -1) {
+        if ((taken = cli_decode_option("index", c, optarg, &args.decode)) != 0) {
+            if (taken < 0) return EXIT_USAGE;
+            continue;
+        }
         switch (c) {
         case 'd': args.db_path = optarg; break;
         case 'm': args.model_path = optarg; break;
@@ -86,12 +88,7 @@ int cmd_index(int argc, char **argv) {
             if (cli_parse_int("index", "--pause", optarg, 0, 1000, &value) != 0) return EXIT_USAGE;
             args.segmenter.min_pause_frames = (int)value;
             break;
-        case 'B':
-            if (cli_parse_int("index", "--beam", optarg, 1, 1000, &value) != 0) return EXIT_USAGE;
-            args.beam = (int)value;
-            break;
         case 'N': args.no_transcripts = 1; break;
-        case 'L': args.lexicon_path = optarg; break;
         case 'W':
             if (index_workers_parse_windows(optarg, &args.segmenter) != 0)
                 return cli_usage_error("index", "--windows wants ascending frame counts like 30,50,70,100");
@@ -105,7 +102,6 @@ int cmd_index(int argc, char **argv) {
     index_workers job = {.session = &session, .segmenter = args.segmenter,
                          .mode = INDEX_WORKERS_ADD, .num_jobs = args.num_jobs,
                          .verb = "indexed"};
-    ctc_lexicon *lexicon = NULL;
     memset(&session, 0, sizeof session);
     path_list listed = {0};
     if (args.list_path) {
@@ -125,7 +121,7 @@ int cmd_index(int argc, char **argv) {
     char err[CLI_ERR_LEN];
     int status = EXIT_OK;
     if (!args.no_transcripts &&
-        cli_decode_options(args.lexicon_path, args.beam, &job.transcripts, &lexicon) != 0) {
+        cli_decode_options(&args.decode, &job.transcripts) != 0) {
         status = EXIT_SOME_FAILED;
         goto cleanup;
     }
@@ -149,7 +145,7 @@ int cmd_index(int argc, char **argv) {
     if (job.num_failed) status = EXIT_SOME_FAILED;
 cleanup:
     index_session_close(&session);
-    ctc_lexicon_free(lexicon);
+    cli_decode_free(&job.transcripts);
     path_list_free(&listed);
     return status;
 }

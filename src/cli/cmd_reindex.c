@@ -62,7 +62,7 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
     int64_t old_model_id = 0;
     recording_list list = {0};
     index_model old_model = {0};
-    ctc_lexicon *lexicon = NULL;
+    transcribe_options *decode = NULL;
     int status = EXIT_SOME_FAILED;
     if (index_session_open_reembed(&session, db_path, model_path, &old_model_id, err, sizeof err) !=
         0) {
@@ -83,9 +83,11 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
                          .mode = INDEX_WORKERS_REEMBED, .paths = list.paths.paths,
                          .num_paths = list.paths.num, .num_jobs = num_jobs,
                          .verb = "re-embedded"};
-    // transcripts decoded as s2s index does by default ($S2S_LEXICON)
-    if (cli_decode_options(NULL, 0, &job.transcripts, &lexicon) != 0)
+    // transcripts decoded as s2s index does by default ($S2S_LEXICON, $S2S_LM)
+    const cli_decode_request defaults = {0};
+    if (cli_decode_options(&defaults, &job.transcripts) != 0)
         goto cleanup;
+    decode = &job.transcripts;
     if (index_workers_run(&job) != 0) {
         cli_error(NULL, "cannot start the worker threads");
         goto cleanup;
@@ -110,7 +112,8 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
         cli_note("the index already uses %s\n", session.model_path);
     status = job.num_failed ? EXIT_SOME_FAILED : EXIT_OK;
 cleanup:
-    ctc_lexicon_free(lexicon);
+    if (decode)
+        cli_decode_free(decode);
     index_model_free(&old_model);
     path_list_free(&list.paths);
     index_session_close(&session);

@@ -14,16 +14,14 @@ static const char *const help =
     "Prints what is said in each AUDIO file: a line FILE<TAB>TEXT, or with --json\n"
     "{\"file\", \"text\", \"words\": [{\"word\", \"start\", \"end\"}...]} (seconds).\n"
     "Needs a model with a CTC head (s2s model info says; s2s train --transcripts\n"
-    "trains one). Letters, apostrophes and spaces only; no language model.\n"
-    "Without a word list the head spells what it hears, often by sound\n"
-    "(\"delfinium\"); with --lexicon every word written is one of the list.\n"
+    "trains one). Letters, apostrophes and spaces only. Alone, the head spells\n"
+    "what it hears, often by sound (\"delfinium\"); --lm weighs its spellings\n"
+    "with a character model of a language's text, and with --lexicon every word\n"
+    "written is one of the list.\n"
     "\n"
     "options:\n"
     "  --model FILE     model to use (default: $S2S_MODEL or the shipped model)\n"
-    "  --beam N         prefix beam search of width N (default 8, or 64 with a\n"
-    "                   lexicon); 1 is greedy\n"
-    "  --lexicon FILE   write only words of FILE, one or more a line, e.g.\n"
-    "                   /usr/share/dict/words (default: $S2S_LEXICON if set)\n"
+CLI_DECODE_HELP
     "  --json           JSON lines with word times\n"
     "  -q, --quiet      no notes on stderr\n"
     "  -h, --help       this help\n"
@@ -84,25 +82,23 @@ static int transcribe_file(const autoencoder *m, const char *path, const transcr
 
 int cmd_transcribe(int argc, char **argv) {
     static const struct option options[] = {
-        {"model", required_argument, 0, 'm'}, {"beam", required_argument, 0, 'b'},
-        {"json", no_argument, 0, 'j'},        {"quiet", no_argument, 0, 'q'},
-        {"lexicon", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"model", required_argument, 0, 'm'}, {"json", no_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
+        CLI_DECODE_OPTIONS,                   {0, 0, 0, 0},
     };
     const char *model_path = cli_default_model_path();
-    const char *lexicon_path = NULL; /* $S2S_LEXICON */
-    long beam = 0; /* 0: the default for the decoding asked for */
-    int json = 0, c;
+    cli_decode_request request = {0};
+    int json = 0, c, taken;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
+        if ((taken = cli_decode_option("transcribe", c, optarg, &request)) != 0) {
+            if (taken < 0) return EXIT_USAGE;
+            continue;
+        }
         switch (c) {
         case 'm': model_path = optarg; break;
-        case 'b':
-            if (cli_parse_int("transcribe", "--beam", optarg, 1, 1000, &beam) != 0) return EXIT_USAGE;
-            break;
         case 'j': json = 1; break;
-        case 'l': lexicon_path = optarg; break;
         case 'q': cli_quiet = 1; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: return cli_usage_error("transcribe", "unknown option or missing value '%s'", argv[optind - 1]);
@@ -129,8 +125,7 @@ int cmd_transcribe(int argc, char **argv) {
         return EXIT_SOME_FAILED;
     }
     transcribe_options decode;
-    ctc_lexicon *lexicon;
-    if (cli_decode_options(lexicon_path, (int)beam, &decode, &lexicon) != 0) {
+    if (cli_decode_options(&request, &decode) != 0) {
         autoencoder_free(m);
         return EXIT_SOME_FAILED;
     }
@@ -141,7 +136,7 @@ int cmd_transcribe(int argc, char **argv) {
         cli_error("stdout", "cannot write");
         failed++;
     }
-    ctc_lexicon_free(lexicon);
+    cli_decode_free(&decode);
     autoencoder_free(m);
     return failed ? EXIT_SOME_FAILED : EXIT_OK;
 }

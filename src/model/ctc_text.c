@@ -108,3 +108,40 @@ ctc_lexicon *ctc_text_load_lexicon(const char *path, char *err, int err_len) {
     }
     return lexicon;
 }
+
+char_lm *ctc_text_load_char_lm(const char *path, int order, char *err, int err_len) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, err_len, "cannot open text: %s", strerror(errno));
+        return NULL;
+    }
+    char_lm *lm = char_lm_new(order, CTC_NUM_CLASSES, CTC_SPACE);
+    char line[1024];
+    int labels[6 * sizeof line + 1], rc = lm ? 0 : -1; /* room for spelt digits and a break */
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        if (has_non_ascii(line))
+            continue;
+        int n = ctc_text_to_labels(line, labels, (int)(sizeof labels / sizeof *labels) - 1);
+        // a line break is a word break; a line longer than the buffer, read
+        // in pieces, breaks only where its text does
+        size_t len = strlen(line);
+        int last = len ? (unsigned char)line[len - 1] : ' ';
+        if (n > 0 && !isalnum(last) && last != '\'')
+            labels[n++] = CTC_SPACE;
+        if (n > 0)
+            rc = char_lm_add(lm, labels, n);
+    }
+    int read_failed = ferror(f);
+    fclose(f);
+    if (rc != 0 || read_failed) {
+        snprintf(err, err_len, rc != 0 ? "out of memory" : "cannot read text");
+        char_lm_free(lm);
+        return NULL;
+    }
+    if (char_lm_num_labels_seen(lm) == 0) {
+        snprintf(err, err_len, "no letters in the text to learn spelling from");
+        char_lm_free(lm);
+        return NULL;
+    }
+    return lm;
+}

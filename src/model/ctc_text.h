@@ -9,6 +9,7 @@
 #ifndef S2S_MODEL_CTC_TEXT_H
 #define S2S_MODEL_CTC_TEXT_H
 
+#include "char_lm.h"
 #include "ctc_lexicon.h"
 
 enum {
@@ -37,5 +38,12 @@ char ctc_class_char(int label);
  * naming the file) when it cannot be read, holds no word, or memory ran
  * out.  A line longer than 1023 bytes is read as several. */
 ctc_lexicon *ctc_text_load_lexicon(const char *path, char *err, int err_len);
+
+/* A character language model (char_lm.h) of the given order counted on the
+ * text of a file, normalised as above, its lines joined by word breaks
+ * (running text or a word list alike); lines with a byte outside ASCII are
+ * skipped, as for a lexicon.  NULL with err (not naming the file) when it
+ * cannot be read, holds no letter, or memory ran out. */
+char_lm *ctc_text_load_char_lm(const char *path, int order, char *err, int err_len);
 
 #endif

@@ -147,11 +147,14 @@ int transcribe_frames_each(const autoencoder *model, const feature_matrix *frame
     ctc_token *tokens = malloc(sizeof(ctc_token) * CHUNK_FRAMES);
     int rc = num_chunks >= 0 && state && in && batch_log_probs && log_probs && tokens ? 0 : -1;
     int capacity = 0;
-    const int greedy = opt->beam_width <= 1 && !opt->lexicon;
+    const int greedy = opt->beam_width <= 1 && !opt->lexicon && !opt->lm;
     const ctc_beam_options beam = {.beam_width = opt->beam_width > 1 ? opt->beam_width : 1,
                                    .prune = BEAM_PRUNE,
                                    .lexicon = opt->lexicon,
-                                   .separator = CTC_SPACE};
+                                   .separator = CTC_SPACE,
+                                   .lm = opt->lm,
+                                   .lm_weight = opt->lm_weight,
+                                   .label_bonus = opt->label_bonus};
     for (long first = 0; first < num_chunks && rc == 0; first += BATCH) {
         // up to BATCH chunks through the network together, time-major and
         // zero-padded to the longest, then each decoded in time order

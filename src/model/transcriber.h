@@ -5,6 +5,7 @@
 #define S2S_MODEL_TRANSCRIBER_H
 
 #include "autoencoder.h"
+#include "char_lm.h"
 #include "ctc_lexicon.h"
 #include "feature_pipeline.h"
 
@@ -21,12 +22,15 @@ typedef struct {
     int num_words;
 } transcript;
 
-/* How to decode the head's outputs: beam_width 1 without a lexicon decodes
- * greedily; otherwise a prefix beam search of that width, held to the
- * lexicon's words when there is one (ctc_decode.h). */
+/* How to decode the head's outputs: beam_width 1 without a lexicon or a
+ * language model decodes greedily; otherwise a prefix beam search of that
+ * width, held to the lexicon's words when there is one and weighing its
+ * prefixes with the language model when there is one (ctc_decode.h). */
 typedef struct {
     int beam_width;
     const ctc_lexicon *lexicon; /* may be NULL */
+    const char_lm *lm;          /* may be NULL */
+    float lm_weight, label_bonus;
 } transcribe_options;
 
 /* Transcribes frames (normalised model frames with their log energies, as

@@ -4,8 +4,12 @@
  * Each node carries the probabilities of its prefix at the previous frame
  * (ending in blank / in its last label) and the sums being built for the
  * current frame.  With a lexicon, a node also knows where its last word
- * stands in the lexicon's trie, so checking an extension is one lookup. */
+ * stands in the lexicon's trie, so checking an extension is one lookup.
+ * With a language model, a node also carries its prefix's weighted model
+ * score, computed once when the node is made: a prefix's labels never
+ * change, so neither does that score. */
 #include "ctc_decode.h"
+#include "char_lm.h"
 #include "ctc.h"
 #include "ctc_lexicon.h"
 #include <math.h>
@@ -32,6 +36,7 @@ typedef struct {
     int first_child, next_sibling; /* children as a linked list: C is small */
     double p_blank, p_label;       /* at the previous frame (in the beam) */
     double next_blank, next_label; /* being summed for the current frame */
+    double lm_score;               /* language model score of the prefix (0 without one) */
     int touched_at;                /* frame of next_*; -1 never */
 } trie_node;
 
@@ -40,7 +45,7 @@ typedef struct {
     int num, cap;
 } trie;
 
-static int trie_add(trie *tr, int parent, int label, int frame, int word_node) {
+static int trie_add(trie *tr, int parent, int label, int frame, int word_node, double lm_score) {
     if (tr->num == tr->cap) {
         int cap = tr->cap ? 2 * tr->cap : 1024;
         trie_node *grown = realloc(tr->nodes, sizeof *grown * cap);
@@ -53,7 +58,8 @@ static int trie_add(trie *tr, int parent, int label, int frame, int word_node) {
     *n = (trie_node){.parent = parent, .label = label, .frame = frame, .word_node = word_node,
                      .first_child = -1,
                      .next_sibling = -1, .p_blank = -INFINITY, .p_label = -INFINITY,
-                     .next_blank = -INFINITY, .next_label = -INFINITY, .touched_at = -1};
+                     .next_blank = -INFINITY, .next_label = -INFINITY, .lm_score = lm_score,
+                     .touched_at = -1};
     if (parent >= 0) {
         n->depth = tr->nodes[parent].depth + 1;
         n->next_sibling = tr->nodes[parent].first_child;
@@ -62,12 +68,28 @@ static int trie_add(trie *tr, int parent, int label, int frame, int word_node) {
     return id;
 }
 
+/* What label adds to the language model score after the prefix at node:
+ * its weighted log-probability after the prefix's last labels, plus the
+ * bonus; 0 without a model. */
+static double lm_step(const ctc_beam_options *opt, const trie *tr, int node, int label) {
+    if (!opt->lm)
+        return 0.0;
+    int history[CHAR_LM_MAX_ORDER];
+    int n = char_lm_order(opt->lm) - 1;
+    for (int id = node; id > 0 && n > 0; id = tr->nodes[id].parent)
+        history[--n] = tr->nodes[id].label; /* filled from the end, oldest first */
+    const int len = char_lm_order(opt->lm) - 1 - n;
+    return opt->lm_weight * char_lm_log_prob(opt->lm, history + n, len, label) + opt->label_bonus;
+}
+
 /* The child of parent for label, created (first emitted at frame) when new. */
-static int trie_child(trie *tr, int parent, int label, int frame, int word_node) {
+static int trie_child(trie *tr, const ctc_beam_options *opt, int parent, int label, int frame,
+                      int word_node) {
     for (int c = tr->nodes[parent].first_child; c >= 0; c = tr->nodes[c].next_sibling)
         if (tr->nodes[c].label == label)
             return c;
-    return trie_add(tr, parent, label, frame, word_node);
+    const double lm_score = tr->nodes[parent].lm_score + lm_step(opt, tr, parent, label);
+    return trie_add(tr, parent, label, frame, word_node, lm_score);
 }
 
 /* Where the word in progress stands after label, from word_node: the root
@@ -101,6 +123,16 @@ static void touch(trie *tr, int id, int t, int *touched, int *num_touched) {
 
 static double total(const trie_node *n) { return ctc_log_add(n->p_blank, n->p_label); }
 
+/* A kept prefix's final score: CTC and model score, and with a model the
+ * probability that its last word ends there (unless it just ended). */
+static double final_score(const ctc_beam_options *opt, const trie *tr, int id) {
+    const trie_node *n = &tr->nodes[id];
+    double score = total(n) + n->lm_score;
+    if (opt->lm && id != 0 && n->label != opt->separator)
+        score += lm_step(opt, tr, id, opt->separator) - opt->label_bonus;
+    return score;
+}
+
 int ctc_decode_beam(const float *log_probs, int T, int C, int blank, const ctc_beam_options *opt,
                     ctc_token *out, double *log_prob) {
     const int beam_width = opt->beam_width;
@@ -111,7 +143,7 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, const ctc_b
     int *beam = malloc(sizeof(int) * (size_t)beam_width);
     int *touched = malloc(sizeof(int) * (size_t)beam_width * (C + 1));
     int num_beam = 1, result = -1;
-    if (!beam || !touched || trie_add(&tr, -1, blank, 0, CTC_LEXICON_ROOT) != 0)
+    if (!beam || !touched || trie_add(&tr, -1, blank, 0, CTC_LEXICON_ROOT, 0.0) != 0)
         goto cleanup;
     tr.nodes[0].p_blank = 0.0; /* the empty prefix, probability 1 */
     beam[0] = 0;
@@ -136,7 +168,7 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, const ctc_b
                 if (word_node < 0)
                     continue;
                 int parent_label = tr.nodes[id].label;
-                int child = trie_child(&tr, id, k, t, word_node);
+                int child = trie_child(&tr, opt, id, k, t, word_node);
                 if (child < 0)
                     goto cleanup;
                 trie_node *c = &tr.nodes[child];
@@ -153,17 +185,17 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, const ctc_b
         num_beam = 0;
         for (int i = 0; i < num_touched; i++) {
             trie_node *n = &tr.nodes[touched[i]];
-            double score = ctc_log_add(n->next_blank, n->next_label);
+            double score = ctc_log_add(n->next_blank, n->next_label) + n->lm_score;
             int pos = num_beam < beam_width ? num_beam++ : beam_width;
             if (pos == beam_width) {
                 const trie_node *worst = &tr.nodes[beam[beam_width - 1]];
-                if (score <= ctc_log_add(worst->next_blank, worst->next_label))
+                if (score <= ctc_log_add(worst->next_blank, worst->next_label) + worst->lm_score)
                     continue;
                 pos = beam_width - 1;
             }
             while (pos > 0) { /* insertion into the sorted beam */
                 const trie_node *above = &tr.nodes[beam[pos - 1]];
-                if (ctc_log_add(above->next_blank, above->next_label) >= score)
+                if (ctc_log_add(above->next_blank, above->next_label) + above->lm_score >= score)
                     break;
                 beam[pos] = beam[pos - 1];
                 pos--;
@@ -178,9 +210,12 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, const ctc_b
     // the best prefix made of whole words; failing that, the first one's
     // words up to its unfinished last one
     int best = beam[0];
-    for (int i = num_beam - 1; i >= 0; i--)
-        if (ends_whole(opt, &tr.nodes[beam[i]]))
-            best = beam[i];
+    double best_score = -INFINITY;
+    for (int i = 0; i < num_beam; i++) {
+        double score = final_score(opt, &tr, beam[i]);
+        if (ends_whole(opt, &tr.nodes[beam[i]]) && score > best_score)
+            best = beam[i], best_score = score;
+    }
     while (!ends_whole(opt, &tr.nodes[best]))
         best = tr.nodes[best].parent;
     if (log_prob)
