@@ -2,7 +2,9 @@
 # Transcription speed of `s2s transcribe` on one thread: a 10-minute recording
 # made of the demo recordings joined end to end (sox), decoded greedily and
 # with the prefix beam search, without and with a lexicon
-# (/usr/share/dict/words, beam 64); prints seconds of audio per second of wall
+# (/usr/share/dict/words, beam 64), and as by default with the model's
+# character language model (MODEL.lm, beam 32, loading it included; skipped
+# when the model has none); prints seconds of audio per second of wall
 # time (the target is 100x real time) and where the time goes (features
 # alone, via `s2s features`).
 #
@@ -48,9 +50,14 @@ time_of() { # prints "wall cpu" seconds of the command
 rate() { echo "$seconds / $1" | bc -l; }
 for run in 1 2; do
     read -r fw fc < <(time_of "$s2s" features "$work/long.wav")
-    read -r gw gc < <(time_of "$s2s" transcribe --model "$model" --beam 1 "$work/long.wav")
-    read -r bw bc_ < <(time_of "$s2s" transcribe --model "$model" --beam 8 "$work/long.wav")
-    read -r lw lc < <(time_of "$s2s" transcribe --model "$model" --beam 64 --lexicon /usr/share/dict/words "$work/long.wav")
-    printf 'run %d, x real time by wall (CPU) time: features only %.0fx (%.0fx); transcribe greedy %.0fx (%.0fx), beam 8 %.0fx (%.0fx), lexicon beam 64 %.0fx (%.0fx)\n' \
+    read -r gw gc < <(time_of "$s2s" transcribe --model "$model" --no-lm --beam 1 "$work/long.wav")
+    read -r bw bc_ < <(time_of "$s2s" transcribe --model "$model" --no-lm --beam 8 "$work/long.wav")
+    read -r lw lc < <(time_of "$s2s" transcribe --model "$model" --no-lm --beam 64 --lexicon /usr/share/dict/words "$work/long.wav")
+    printf 'run %d, x real time by wall (CPU) time: features only %.0fx (%.0fx); transcribe greedy %.0fx (%.0fx), beam 8 %.0fx (%.0fx), lexicon beam 64 %.0fx (%.0fx)' \
         "$run" "$(rate "$fw")" "$(rate "$fc")" "$(rate "$gw")" "$(rate "$gc")" "$(rate "$bw")" "$(rate "$bc_")" "$(rate "$lw")" "$(rate "$lc")"
+    if [ -f "${model%.*}.lm" ]; then
+        read -r mw mc < <(time_of "$s2s" transcribe --model "$model" "$work/long.wav")
+        printf ', language model (default) %.0fx (%.0fx)' "$(rate "$mw")" "$(rate "$mc")"
+    fi
+    echo
 done

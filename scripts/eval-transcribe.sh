@@ -6,9 +6,10 @@
 # and beam decoding, and beam decoding held to a lexicon (--lexicon, default
 # /usr/share/dict/words: 104k words of which the corpus's 6000 are a subset,
 # so no word said is out of the lexicon here), with the beam search's rates
-# by held-out voice too; with --lm, beam decoding weighed by a character
-# language model counted on that text (s2s transcribe --lm, its default
-# settings); and the speed (seconds of audio per second, one thread).
+# by held-out voice too; beam decoding weighed by the model's character
+# language model (MODEL.lm, s2s transcribe's default when it exists) or by
+# one counted on the text given with --lm, at the default settings; and the
+# speed (seconds of audio per second, one thread).
 #
 # usage: scripts/eval-transcribe.sh [CORPUS_DIR (/tmp/s2s-corpus)] [--model FILE] [--beam N]
 #                                   [--lexicon FILE] [--lexicon-beam N (64)] [--lm TEXT]
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 corpus=/tmp/s2s-corpus
 [ $# -gt 0 ] && [ "${1#--}" = "$1" ] && { corpus=$1; shift; }
 model=data/s2s-default.model beam=8 lexicon=/usr/share/dict/words lexicon_beam=64 lm=
+lm_beam=32 # s2s's default with a language model
 while [ $# -gt 0 ]; do
     case $1 in
     --model) model=$2; shift 2 ;;
@@ -55,17 +57,21 @@ seconds=$(for f in "$work"/clean/*.wav; do soxi -D "$f"; done | awk '{ s += $1 }
 echo "model $model; $(wc -l < "$work/ref.tsv") clean held-out utterances, $(printf '%.1f' "$(echo "$seconds / 60" | bc -l)") min"
 for condition in clean phone; do
     decodings=("beam 1" "beam $beam" "lexicon $lexicon_beam")
-    [ -n "$lm" ] && decodings+=("lm $beam")
+    [ -n "$lm" ] || [ -f "${model%.*}.lm" ] && decodings+=("lm $lm_beam")
     for decoding in "${decodings[@]}"; do
         set -- $decoding
         options=(--beam "$2")
         [ "$1" = lexicon ] && options+=(--lexicon "$lexicon")
-        [ "$1" = lm ] && options+=(--lm "$lm")
+        if [ "$1" = lm ]; then
+            [ -z "$lm" ] || options+=(--lm "$lm")
+        else
+            options+=(--no-lm)
+        fi
         t0=$(date +%s.%N)
         "$s2s" transcribe -q --model "$model" "${options[@]}" "$work/$condition"/*.wav > "$work/hyp.tsv"
         t1=$(date +%s.%N)
         groups=() # by voice: for the beam searches without a word list (s2s's default, and --lm)
-        [ "$1" != lexicon ] && [ "$2" = "$beam" ] && groups=("$work/voices.tsv")
+        [ "$1" != lexicon ] && [ "$2" != 1 ] && groups=("$work/voices.tsv")
         score=$(/usr/bin/python3 scripts/score-transcripts.py "$work/ref.tsv" "$work/hyp.tsv" "${groups[@]}")
         speed=$(echo "$seconds / ($t1 - $t0)" | bc -l)
         printf '%-6s %-11s %s  %.0fx real time (one thread)\n' "$condition" "$decoding" \
@@ -73,9 +79,11 @@ for condition in clean phone; do
         echo "$score" | tail -n +2 | sed 's/^/                   /'
     done
 done
-echo "examples (clean, beam $beam, then with the lexicon):"
+echo "examples (clean: beam $beam, the lexicon, the language model):"
 for file in $(ls "$work"/clean/*.wav | head -3); do
     printf '  ref: %s\n' "$(grep -F "$(basename "$file")" "$work/ref.tsv" | cut -f2)"
-    printf '  hyp: %s\n' "$("$s2s" transcribe -q --model "$model" --beam "$beam" "$file" | cut -f2)"
-    printf '  lex: %s\n' "$("$s2s" transcribe -q --model "$model" --beam "$lexicon_beam" --lexicon "$lexicon" "$file" | cut -f2)"
+    printf '  hyp: %s\n' "$("$s2s" transcribe -q --model "$model" --no-lm --beam "$beam" "$file" | cut -f2)"
+    printf '  lex: %s\n' "$("$s2s" transcribe -q --model "$model" --no-lm --beam "$lexicon_beam" --lexicon "$lexicon" "$file" | cut -f2)"
+    [ -z "$lm" ] && [ ! -f "${model%.*}.lm" ] ||
+        printf '  lm:  %s\n' "$("$s2s" transcribe -q --model "$model" ${lm:+--lm "$lm"} "$file" | cut -f2)"
 done

@@ -27,7 +27,7 @@ trap 'rm -rf "$work"' EXIT
 scripts/heldout-utterances.sh "$corpus" "$work"
 score() { /usr/bin/python3 scripts/score-transcripts.py "$work/ref.tsv" "$work/hyp.tsv" | head -1; }
 echo "model $model, text $text, beam $beam; $(wc -l < "$work/ref.tsv") clean held-out utterances"
-build/s2s transcribe -q --model "$model" --beam "$beam" "$work"/clean/*.wav > "$work/hyp.tsv"
+build/s2s transcribe -q --model "$model" --no-lm --beam "$beam" "$work"/clean/*.wav > "$work/hyp.tsv"
 echo "no model: $(score)"
 for order in $orders; do
     for weight in $weights; do

@@ -38,24 +38,32 @@ const char *cli_default_model_path(void);
  * reindex).  Zeroed, it asks for the defaults. */
 typedef struct {
     const char *lexicon_path; /* word list; NULL: $S2S_LEXICON (empty: none) */
-    const char *lm_path;      /* text for a character language model; NULL: $S2S_LM */
+    const char *lm_path;      /* text for a character language model; NULL: $S2S_LM,
+                                 else the model's own (cli_decode_options) */
+    int no_lm;                /* no language model at all */
+    const char *model_path;   /* the model whose head is decoded (may be NULL) */
     int beam;                 /* 0: the default width */
     int lm_order;             /* 0: the default order */
     int lm_weight_set, label_bonus_set;
     double lm_weight, label_bonus; /* when set; else the defaults below */
 } cli_decode_request;
 
-/* Defaults of the language model's order, weight and bonus per character,
- * chosen on the development corpus's held-out voices (see README). */
-#define CLI_LM_ORDER 6
-#define CLI_LM_WEIGHT 0.5
-#define CLI_LM_LABEL_BONUS 1.0
+/* Defaults of the language model's order, weight, bonus per character and
+ * beam width, chosen on a development corpus's held-out voices with
+ * scripts/tune-lm.sh (see README, Transcription). */
+#define CLI_LM_ORDER 8
+#define CLI_LM_WEIGHT 1.0
+#define CLI_LM_LABEL_BONUS 2.0
+#define CLI_LM_BEAM 32
 
 /* Loads what req names into out: the word list and the language model
  * (free both with cli_decode_free), the weights, and the beam width: 8 by
- * default, 64 with a lexicon (a word is only checked once whole, so the
- * right one needs more room to survive).  Returns 0, or -1 after naming the
- * file's problem on stderr. */
+ * default, 32 with a language model, 64 with a lexicon (a word is only
+ * checked once whole, so the right one needs more room to survive).  The
+ * language model is counted on req->lm_path, else on $S2S_LM (empty: none),
+ * else on the model's own text: its path with ".lm" for its extension
+ * (data/s2s-default.lm beside the shipped model), when that file exists.
+ * Returns 0, or -1 after naming the file's problem on stderr. */
 int cli_decode_options(const cli_decode_request *req, transcribe_options *out);
 
 /* Frees what cli_decode_options loaded into opt (the lexicon and the model). */
@@ -69,7 +77,8 @@ enum {
     CLI_OPT_LM,
     CLI_OPT_LM_ORDER,
     CLI_OPT_LM_WEIGHT,
-    CLI_OPT_LM_BONUS
+    CLI_OPT_LM_BONUS,
+    CLI_OPT_NO_LM
 };
 #define CLI_DECODE_OPTIONS                                                                         \
     {"beam", required_argument, 0, CLI_OPT_BEAM},                                                \
@@ -77,19 +86,22 @@ enum {
         {"lm", required_argument, 0, CLI_OPT_LM},                                                \
         {"lm-order", required_argument, 0, CLI_OPT_LM_ORDER},                                    \
         {"lm-weight", required_argument, 0, CLI_OPT_LM_WEIGHT},                                  \
-        {"lm-bonus", required_argument, 0, CLI_OPT_LM_BONUS}
+        {"lm-bonus", required_argument, 0, CLI_OPT_LM_BONUS},                                    \
+        {"no-lm", no_argument, 0, CLI_OPT_NO_LM}
 #define CLI_DECODE_HELP                                                                            \
-    "  --beam N         prefix beam search of width N (default 8, or 64 with a\n"                  \
-    "                   lexicon); 1 is greedy (without --lm)\n"                                      \
+    "  --beam N         prefix beam search of width N (default 8; 32 with a\n"                    \
+    "                   language model, 64 with a lexicon); 1 is greedy\n"                         \
     "  --lexicon FILE   write only words of FILE, one or more a line, e.g.\n"                      \
     "                   /usr/share/dict/words (default: $S2S_LEXICON if set)\n"                    \
     "  --lm FILE        weigh spellings with a character n-gram model counted on\n"               \
-    "                   the text of FILE, e.g. English prose (default: $S2S_LM if\n"               \
-    "                   set); any word can still be written\n"                                     \
+    "                   the text of FILE: running text or a word list (default:\n"                 \
+    "                   $S2S_LM if set, else the model's own, MODEL with .lm for\n"                \
+    "                   its extension, if there is one); any word can be written\n"                \
+    "  --no-lm          no language model: the head's own spelling\n"                              \
     "  --lm-order N     characters the model reads, the one predicted included\n"                 \
-    "                   (default 6)\n"                                                              \
-    "  --lm-weight W    weight of the model's log-probabilities (default 0.5)\n"                   \
-    "  --lm-bonus B     added to the score per character written (default 1.0)\n"
+    "                   (default 8)\n"                                                              \
+    "  --lm-weight W    weight of the model's log-probabilities (default 1.0)\n"                   \
+    "  --lm-bonus B     added to the score per character written (default 2.0)\n"
 
 /* Takes one getopt_long result c (with optarg) into req when it is one of
  * CLI_DECODE_OPTIONS: returns 1 when taken, 0 when c is another option, -1

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int cli_quiet = 0;
 
@@ -47,9 +48,28 @@ const char *cli_default_model_path(void) {
     return path;
 }
 
+/* The language model text that goes with the model at model_path: the same
+ * path with ".lm" for its extension, written into buf, when that file
+ * exists; else NULL. */
+static const char *model_lm_path(const char *model_path, char *buf, size_t len) {
+    if (!model_path)
+        return NULL;
+    const char *slash = strrchr(model_path, '/'), *dot = strrchr(model_path, '.');
+    size_t stem = dot && dot > (slash ? slash : model_path) ? (size_t)(dot - model_path)
+                                                            : strlen(model_path);
+    if (stem + sizeof ".lm" > len)
+        return NULL;
+    snprintf(buf, len, "%.*s.lm", (int)stem, model_path);
+    return access(buf, F_OK) == 0 ? buf : NULL;
+}
+
 int cli_decode_options(const cli_decode_request *req, transcribe_options *out) {
     const char *lexicon_path = req->lexicon_path ? req->lexicon_path : getenv("S2S_LEXICON");
-    const char *lm_path = req->lm_path ? req->lm_path : getenv("S2S_LM");
+    char model_lm[4096];
+    const char *lm_path = req->no_lm     ? NULL
+                          : req->lm_path ? req->lm_path
+                          : getenv("S2S_LM") ? getenv("S2S_LM")
+                                             : model_lm_path(req->model_path, model_lm, sizeof model_lm);
     char err[CLI_ERR_LEN];
     ctc_lexicon *lexicon = NULL;
     char_lm *lm = NULL;
@@ -65,7 +85,7 @@ int cli_decode_options(const cli_decode_request *req, transcribe_options *out) {
         return -1;
     }
     *out = (transcribe_options){
-        .beam_width = req->beam ? req->beam : lexicon ? 64 : 8,
+        .beam_width = req->beam ? req->beam : lexicon ? 64 : lm ? CLI_LM_BEAM : 8,
         .lexicon = lexicon,
         .lm = lm,
         .lm_weight = (float)(req->lm_weight_set ? req->lm_weight : CLI_LM_WEIGHT),
@@ -83,6 +103,7 @@ int cli_decode_option(const char *command, int c, const char *value, cli_decode_
         return 1;
     case CLI_OPT_LEXICON: req->lexicon_path = value; return 1;
     case CLI_OPT_LM: req->lm_path = value; return 1;
+    case CLI_OPT_NO_LM: req->no_lm = 1; return 1;
     case CLI_OPT_LM_ORDER:
         if (cli_parse_int(command, "--lm-order", value, 1, CHAR_LM_MAX_ORDER, &beam) != 0)
             return -1;

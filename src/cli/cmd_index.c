@@ -120,13 +120,14 @@ int cmd_index(int argc, char **argv) {
 
     char err[CLI_ERR_LEN];
     int status = EXIT_OK;
-    if (!args.no_transcripts &&
-        cli_decode_options(&args.decode, &job.transcripts) != 0) {
+    if (index_session_open(&session, args.db_path, args.model_path, 1, err, sizeof err) != 0) {
+        cli_error(NULL, "%s", err);
         status = EXIT_SOME_FAILED;
         goto cleanup;
     }
-    if (index_session_open(&session, args.db_path, args.model_path, 1, err, sizeof err) != 0) {
-        cli_error(NULL, "%s", err);
+    args.decode.model_path = session.model_path; /* the model's own language model */
+    if (!args.no_transcripts && autoencoder_ctc_classes(session.model) > 0 &&
+        cli_decode_options(&args.decode, &job.transcripts) != 0) {
         status = EXIT_SOME_FAILED;
         goto cleanup;
     }

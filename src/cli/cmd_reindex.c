@@ -83,11 +83,14 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
                          .mode = INDEX_WORKERS_REEMBED, .paths = list.paths.paths,
                          .num_paths = list.paths.num, .num_jobs = num_jobs,
                          .verb = "re-embedded"};
-    // transcripts decoded as s2s index does by default ($S2S_LEXICON, $S2S_LM)
-    const cli_decode_request defaults = {0};
-    if (cli_decode_options(&defaults, &job.transcripts) != 0)
-        goto cleanup;
-    decode = &job.transcripts;
+    // transcripts decoded as s2s index does by default ($S2S_LEXICON, $S2S_LM,
+    // the new model's own language model)
+    const cli_decode_request defaults = {.model_path = session.model_path};
+    if (autoencoder_ctc_classes(session.model) > 0) {
+        if (cli_decode_options(&defaults, &job.transcripts) != 0)
+            goto cleanup;
+        decode = &job.transcripts;
+    }
     if (index_workers_run(&job) != 0) {
         cli_error(NULL, "cannot start the worker threads");
         goto cleanup;

@@ -125,6 +125,7 @@ int cmd_transcribe(int argc, char **argv) {
         return EXIT_SOME_FAILED;
     }
     transcribe_options decode;
+    request.model_path = model_path;
     if (cli_decode_options(&request, &decode) != 0) {
         autoencoder_free(m);
         return EXIT_SOME_FAILED;

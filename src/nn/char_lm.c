@@ -11,18 +11,25 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-enum { LABEL_BITS = 5, LENGTH_SHIFT = 60 };
+/* A key is length << LENGTH_SHIFT | the labels packed oldest first, 5 bits
+ * each (50 bits at most); the bits between hold the entry's types (at most
+ * 32), so that an entry takes 16 bytes. */
+enum { LABEL_BITS = 5, TYPES_SHIFT = 52, LENGTH_SHIFT = 60 };
+#define KEY_MASK (~((uint64_t)0xff << TYPES_SHIFT))
 #define EMPTY_KEY UINT64_MAX
 
 typedef struct {
-    uint64_t key; /* length << LENGTH_SHIFT | labels packed oldest first */
-    uint32_t count, total, types;
+    uint64_t key_types; /* the key, and types in the bits KEY_MASK clears */
+    uint32_t count, total;
 } lm_entry;
+
+static uint64_t key_of(const lm_entry *e) { return e->key_types & KEY_MASK; }
+static unsigned types_of(const lm_entry *e) { return (unsigned)(e->key_types >> TYPES_SHIFT) & 0xff; }
 
 struct char_lm {
     int order, num_labels, separator;
     lm_entry *table; /* open addressing, linear probing */
-    size_t capacity, num_entries; /* capacity a power of two, at most half full */
+    size_t capacity, num_entries; /* capacity a power of two, at most 3/4 full */
     int recent[CHAR_LM_MAX_ORDER]; /* the stream's last order-1 labels, oldest first */
     int num_recent;
     long num_seen, num_ngrams;
@@ -48,9 +55,9 @@ static size_t slot_of(uint64_t key, size_t capacity) {
 /* The entry of key, or NULL when it was never counted. */
 static const lm_entry *lookup(const char_lm *lm, uint64_t key) {
     for (size_t i = slot_of(key, lm->capacity);; i = (i + 1) & (lm->capacity - 1)) {
-        if (lm->table[i].key == key)
+        if (key_of(&lm->table[i]) == key)
             return &lm->table[i];
-        if (lm->table[i].key == EMPTY_KEY)
+        if (lm->table[i].key_types == EMPTY_KEY)
             return NULL;
     }
 }
@@ -61,12 +68,12 @@ static int grow(char_lm *lm) {
     if (!table)
         return -1;
     for (size_t i = 0; i < capacity; i++)
-        table[i].key = EMPTY_KEY;
+        table[i].key_types = EMPTY_KEY;
     for (size_t i = 0; i < lm->capacity; i++) {
-        if (lm->table[i].key == EMPTY_KEY)
+        if (lm->table[i].key_types == EMPTY_KEY)
             continue;
-        size_t j = slot_of(lm->table[i].key, capacity);
-        while (table[j].key != EMPTY_KEY)
+        size_t j = slot_of(key_of(&lm->table[i]), capacity);
+        while (table[j].key_types != EMPTY_KEY)
             j = (j + 1) & (capacity - 1);
         table[j] = lm->table[i];
     }
@@ -77,13 +84,13 @@ static int grow(char_lm *lm) {
 
 /* The entry of key, created with zero counts when new; NULL when out of memory. */
 static lm_entry *find_or_add(char_lm *lm, uint64_t key) {
-    if (2 * (lm->num_entries + 1) > lm->capacity && grow(lm) != 0)
+    if (4 * (lm->num_entries + 1) > 3 * lm->capacity && grow(lm) != 0)
         return NULL;
     size_t i = slot_of(key, lm->capacity);
-    while (lm->table[i].key != key && lm->table[i].key != EMPTY_KEY)
+    while (key_of(&lm->table[i]) != key && lm->table[i].key_types != EMPTY_KEY)
         i = (i + 1) & (lm->capacity - 1);
-    if (lm->table[i].key == EMPTY_KEY) {
-        lm->table[i] = (lm_entry){.key = key};
+    if (lm->table[i].key_types == EMPTY_KEY) {
+        lm->table[i] = (lm_entry){.key_types = key};
         lm->num_entries++;
     }
     return &lm->table[i];
@@ -104,7 +111,7 @@ char_lm *char_lm_new(int order, int num_labels, int separator) {
         return NULL;
     }
     for (size_t i = 0; i < lm->capacity; i++)
-        lm->table[i].key = EMPTY_KEY;
+        lm->table[i].key_types = EMPTY_KEY;
     lm->recent[0] = separator; /* the stream starts as if after a word break */
     lm->num_recent = order > 1;
     return lm;
@@ -136,7 +143,7 @@ static int count_one(char_lm *lm, int label) {
         if (!history)
             return -1;
         history->total++;
-        history->types += is_new;
+        history->key_types += (uint64_t)is_new << TYPES_SHIFT;
     }
     if (lm->order > 1) {
         if (lm->num_recent == lm->order - 1) {
@@ -182,7 +189,8 @@ double char_lm_log_prob(const char_lm *lm, const int *history, int n, int label)
             break; /* no longer history was seen either */
         const lm_entry *e = lookup(lm, pack(ngram, h + 1));
         const double count = e ? e->count : 0;
-        p = (count + history_entry->types * p) / (history_entry->total + history_entry->types);
+        const double types = types_of(history_entry);
+        p = (count + types * p) / (history_entry->total + types);
     }
     return log(p);
 }

@@ -56,6 +56,40 @@ printf '\n-- !\n' >"$TMP/empty.txt"
 expect_status 1 "lexicon without words" "$S2S" transcribe --lexicon "$TMP/empty.txt" --model "$TMP/head.model" "$TMP/speech_a.wav"
 expect_grep "empty.txt: no words in the word list" "$TMP/err" "empty lexicon named"
 
+# A character language model: counted on text holding these sentences, it
+# keeps the right transcripts; one that cannot be made is named; a model's
+# own (MODEL.lm beside it) is read by default, $S2S_LM and --lm come before
+# it, and --no-lm goes without.
+printf 'Open the door, please!\nthe cat sat on\nthe mat. We meet again on Friday.\n' >"$TMP/prose.txt"
+expect_status 0 "transcribe --lm" "$S2S" transcribe --lm "$TMP/prose.txt" --model "$TMP/head.model" $AUDIO
+expect_grep "speech_a.wav	open the door please$" "$TMP/out" "lm: speech_a exact"
+expect_grep "speech_c.wav	we meet again on friday$" "$TMP/out" "lm: speech_c exact"
+expect_status 0 "transcribe --lm, other settings" "$S2S" transcribe --lm "$TMP/prose.txt" --lm-order 3 \
+    --lm-weight 0.3 --lm-bonus 0 --beam 4 --model "$TMP/head.model" "$TMP/speech_b.wav"
+expect_grep "speech_b.wav	the cat sat on the mat$" "$TMP/out" "lm, order 3: speech_b exact"
+expect_status 2 "bad --lm-weight" "$S2S" transcribe --lm "$TMP/prose.txt" --lm-weight heavy "$TMP/speech_a.wav"
+expect_status 2 "bad --lm-order" "$S2S" transcribe --lm "$TMP/prose.txt" --lm-order 11 "$TMP/speech_a.wav"
+expect_status 1 "missing lm text" "$S2S" transcribe --lm "$TMP/no text.txt" --model "$TMP/head.model" "$TMP/speech_a.wav"
+expect_grep "no text.txt: cannot open text" "$TMP/err" "missing lm text named"
+expect_status 1 "lm text without letters" "$S2S" transcribe --lm "$TMP/empty.txt" --model "$TMP/head.model" "$TMP/speech_a.wav"
+expect_grep "empty.txt: no letters in the text" "$TMP/err" "lm text without letters named"
+cp "$TMP/head.model" "$TMP/own.model"
+cp "$TMP/empty.txt" "$TMP/own.lm"
+expect_status 1 "the model's own lm is read" "$S2S" transcribe --model "$TMP/own.model" "$TMP/speech_a.wav"
+expect_grep "own.lm: no letters in the text" "$TMP/err" "the model's own lm named"
+expect_status 0 "--no-lm" "$S2S" transcribe --no-lm --model "$TMP/own.model" "$TMP/speech_a.wav"
+expect_grep "speech_a.wav	open the door please$" "$TMP/out" "--no-lm: speech_a exact"
+expect_status 0 "S2S_LM before the model's own" env S2S_LM="$TMP/prose.txt" "$S2S" transcribe --model "$TMP/own.model" "$TMP/speech_a.wav"
+expect_status 0 "--lm before the model's own" "$S2S" transcribe --lm "$TMP/prose.txt" --model "$TMP/own.model" "$TMP/speech_a.wav"
+expect_status 0 "empty S2S_LM: none" env S2S_LM= "$S2S" transcribe --model "$TMP/own.model" "$TMP/speech_a.wav"
+expect_status 1 "index reads the model's own lm" "$S2S" index -q --db "$TMP/own.db" --model "$TMP/own.model" "$TMP/speech_a.wav"
+expect_grep "own.lm: no letters in the text" "$TMP/err" "index names the model's own lm"
+cp "$TMP/prose.txt" "$TMP/own.lm"
+expect_status 0 "index with the model's own lm" "$S2S" index -q --db "$TMP/own.db" --model "$TMP/own.model" $AUDIO
+expect_status 0 "text query on transcripts decoded with it" "$S2S" query -q --db "$TMP/own.db" --text \
+    --text-score transcripts --tsv -k 1 "open the door"
+expect_grep "speech_a.wav.*\[open the door\] please" "$TMP/out" "stored transcript found with its words"
+
 # Word times: in order, inside the recording.
 expect_status 0 "transcribe --json" "$S2S" transcribe --json --model "$TMP/head.model" "$TMP/speech_a.wav"
 expect_grep '"text": "open the door please", "words": \[\{"word": "open", "start": ' "$TMP/out" "json words"
