@@ -2,7 +2,8 @@
 # Indexing and search speed and size (a benchmark, not a test).
 #  1. indexing speed on all cores, in multiples of real time, and index size
 #     per hour of audio, on the evaluation set's documents (made by
-#     scripts/make-corpus.sh --eval when missing);
+#     scripts/make-corpus.sh --eval when missing); the same without the
+#     model's language model and without transcripts;
 #  2. real queries against that index (encoding included), per query and per
 #     indexed hour, beside the DTW peer (../shared/peers/dtw_qbe.py) on the
 #     same audio when torchaudio is installed;
@@ -26,6 +27,11 @@ dim=${dim:-128}
 echo "== 1. indexing $(ls "$eval_dir"/docs/*.wav | wc -l) recordings on $(nproc) cores"
 "$s2s" index --db "$work/eval.db" "$eval_dir"/docs/*.wav 2>&1 | tail -1
 "$s2s" stats --db "$work/eval.db" | sed -n '1,4p'
+# what the stored transcripts cost: decoded without the model's language
+# model, and not at all
+for option in --no-lm --no-transcripts; do
+    echo "with $option: $("$s2s" index --db "$work/eval$option.db" $option "$eval_dir"/docs/*.wav 2>&1 | tail -1)"
+done
 
 echo
 echo "== 2. real queries (encoding included)"

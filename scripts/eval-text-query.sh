@@ -12,13 +12,17 @@
 #   kws          spotting in the unpruned posteriors, recomputed from the
 #                audio (build/s2s-bench-text-kws): what pruning costs,
 # each for all queries, single words and phrases, and the cost of each.
-# usage: scripts/eval-text-query.sh MODEL [EVAL_DIR (build/evalset)] [--beam N (8)]
+# The stored transcripts are decoded as s2s index decodes them by default (with
+# the model's character language model, MODEL.lm, when it has one), or with
+# --beam N (plus --no-lm: the head alone).
+# usage: scripts/eval-text-query.sh MODEL [EVAL_DIR (build/evalset)] [--beam N [--no-lm]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-model=${1:?usage: scripts/eval-text-query.sh MODEL [EVAL_DIR] [--beam N]}
+model=${1:?usage: scripts/eval-text-query.sh MODEL [EVAL_DIR] [--beam N [--no-lm]]}
 eval_dir=${2:-build/evalset}
-beam=8
-[ "${3:-}" = "--beam" ] && beam=$4
+decoding=() # s2s index's default
+[ "${3:-}" = "--beam" ] && decoding=(--beam "$4")
+[ "${5:-}" = "--no-lm" ] && decoding+=(--no-lm)
 scripts/build.sh build >/dev/null
 [ -d "$eval_dir/docs" ] || scripts/make-corpus.sh --eval "$eval_dir"
 work=$(mktemp -d /tmp/s2s-eval-text-XXXXXX)
@@ -43,7 +47,7 @@ index_timed() {
         "$cpu" "$minutes"
 }
 index_timed "without transcripts:" "$work/plain.db" --no-transcripts
-index_timed "with transcripts (beam $beam):" "$work/eval.db" --beam "$beam"
+index_timed "with transcripts (${decoding[*]:-default}):" "$work/eval.db" "${decoding[@]}"
 
 # run KIND [--text] QUERIES...: one line of figures.
 run() {

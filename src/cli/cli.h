@@ -66,6 +66,11 @@ typedef struct {
  * Returns 0, or -1 after naming the file's problem on stderr. */
 int cli_decode_options(const cli_decode_request *req, transcribe_options *out);
 
+/* The language model text that goes with the model at model_path: the same
+ * path with ".lm" for its extension, written into buf (len bytes), when that
+ * file exists; else NULL. */
+const char *cli_model_lm_path(const char *model_path, char *buf, size_t len);
+
 /* Frees what cli_decode_options loaded into opt (the lexicon and the model). */
 void cli_decode_free(transcribe_options *opt);
 

@@ -48,10 +48,7 @@ const char *cli_default_model_path(void) {
     return path;
 }
 
-/* The language model text that goes with the model at model_path: the same
- * path with ".lm" for its extension, written into buf, when that file
- * exists; else NULL. */
-static const char *model_lm_path(const char *model_path, char *buf, size_t len) {
+const char *cli_model_lm_path(const char *model_path, char *buf, size_t len) {
     if (!model_path)
         return NULL;
     const char *slash = strrchr(model_path, '/'), *dot = strrchr(model_path, '.');
@@ -69,7 +66,7 @@ int cli_decode_options(const cli_decode_request *req, transcribe_options *out) {
     const char *lm_path = req->no_lm     ? NULL
                           : req->lm_path ? req->lm_path
                           : getenv("S2S_LM") ? getenv("S2S_LM")
-                                             : model_lm_path(req->model_path, model_lm, sizeof model_lm);
+                                             : cli_model_lm_path(req->model_path, model_lm, sizeof model_lm);
     char err[CLI_ERR_LEN];
     ctc_lexicon *lexicon = NULL;
     char_lm *lm = NULL;

@@ -10,8 +10,10 @@ static const char *const help =
     "usage: s2s model info FILE\n"
     "\n"
     "Checks the model FILE (magic, version, checksum, every array) and prints one\n"
-    "JSON object: hash, architecture, parameter count, file size, feature settings,\n"
-    "normalisation statistics and training state (epochs done).\n"
+    "JSON object: hash, architecture, parameter count, file size, whether it has a\n"
+    "CTC head and its own language model (FILE with .lm for its extension, which\n"
+    "s2s transcribe and index use by default), feature settings, normalisation\n"
+    "statistics and training state (epochs done).\n"
     "\n"
     "options:\n"
     "  -h, --help   this help\n"
@@ -48,6 +50,14 @@ static int model_info(const char *path) {
            autoencoder_hash(m), MODEL_FILE_VERSION, size, c->input_dim, c->hidden_size,
            c->num_layers, c->vector_dim, c->decoder_input == AE_DECODER_ZERO ? "zero" : "previous",
            weights, f->num_records, c->ctc_classes > 0 ? "true" : "false", c->ctc_classes);
+    char lm_buf[4096];
+    const char *lm_path = cli_model_lm_path(path, lm_buf, sizeof lm_buf);
+    printf(" \"language_model\": "); /* the text transcription weighs spellings with by default */
+    if (lm_path && c->ctc_classes > 0)
+        cli_json_string(stdout, lm_path);
+    else
+        fputs("null", stdout);
+    printf(",\n");
     printf(" \"features\": {\"sample_rate_hz\": %d, \"frame_length_ms\": %g, \"frame_shift_ms\": %g,"
            " \"preemphasis\": %g, \"num_mel_bins\": %d, \"low_freq_hz\": %g, \"high_freq_hz\": %g,"
            " \"num_ceps\": %d, \"cepstral_lifter\": %g, \"use_energy\": %d, \"num_deltas\": %d,"
