@@ -120,14 +120,15 @@ int cmd_index(int argc, char **argv) {
 
     char err[CLI_ERR_LEN];
     int status = EXIT_OK;
-    if (index_session_open(&session, args.db_path, args.model_path, 1, err, sizeof err) != 0) {
-        cli_error(NULL, "%s", err);
+    // the decoding's files are checked before the index is touched, so that
+    // a bad one leaves no index behind
+    args.decode.model_path = args.model_path ? args.model_path : cli_default_model_path();
+    if (!args.no_transcripts && cli_decode_options(&args.decode, &job.transcripts) != 0) {
         status = EXIT_SOME_FAILED;
         goto cleanup;
     }
-    args.decode.model_path = session.model_path; /* the model's own language model */
-    if (!args.no_transcripts && autoencoder_ctc_classes(session.model) > 0 &&
-        cli_decode_options(&args.decode, &job.transcripts) != 0) {
+    if (index_session_open(&session, args.db_path, args.model_path, 1, err, sizeof err) != 0) {
+        cli_error(NULL, "%s", err);
         status = EXIT_SOME_FAILED;
         goto cleanup;
     }
