@@ -72,32 +72,58 @@ static int has_non_ascii(const char *s) {
     return 0;
 }
 
-ctc_lexicon *ctc_text_load_lexicon(const char *path, char *err, int err_len) {
+/* Called with each ASCII line of a text file (a line longer than the buffer
+ * comes in pieces) and its labels; returns 0, or -1 when out of memory. */
+typedef int (*text_line_fn)(void *ctx, const char *line, const int *labels, int num_labels);
+
+/* Reads the text file at path line by line, skipping lines with a byte
+ * outside ASCII (the head cannot spell "Ångström"), and hands each one's
+ * labels to on_line.  Returns 0, or -1 with err (what of: "word list",
+ * "text") when it cannot be read or on_line failed. */
+static int read_text_lines(const char *path, const char *what, text_line_fn on_line, void *ctx,
+                           char *err, int err_len) {
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, err_len, "cannot open word list: %s", strerror(errno));
-        return NULL;
+        snprintf(err, err_len, "cannot open %s: %s", what, strerror(errno));
+        return -1;
     }
-    ctc_lexicon *lexicon = ctc_lexicon_new();
     char line[1024];
-    int labels[6 * sizeof line], rc = lexicon ? 0 : -1; /* room for spelt digits */
+    int labels[6 * sizeof line], rc = 0; /* room for spelt digits */
     while (rc == 0 && fgets(line, sizeof line, f)) {
         if (has_non_ascii(line))
-            continue; /* "Ångström" is no word the head can spell */
+            continue;
         int n = ctc_text_to_labels(line, labels, (int)(sizeof labels / sizeof *labels));
-        // every run of letters between separators is a word ("e-mail": e, mail)
-        for (int start = 0, i = 0; rc == 0 && i <= n; i++) {
-            if (i < n && labels[i] != CTC_SPACE)
-                continue;
-            if (i > start)
-                rc = ctc_lexicon_add(lexicon, labels + start, i - start);
-            start = i + 1;
-        }
+        rc = on_line(ctx, line, labels, n);
     }
     int read_failed = ferror(f);
     fclose(f);
     if (rc != 0 || read_failed) {
-        snprintf(err, err_len, rc != 0 ? "out of memory" : "cannot read word list");
+        snprintf(err, err_len, rc != 0 ? "out of memory" : "cannot read %s", what);
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds every run of letters between separators as a word ("e-mail": e, mail). */
+static int add_line_words(void *ctx, const char *line, const int *labels, int n) {
+    (void)line;
+    for (int start = 0, i = 0; i <= n; i++) {
+        if (i < n && labels[i] != CTC_SPACE)
+            continue;
+        if (i > start && ctc_lexicon_add(ctx, labels + start, i - start) != 0)
+            return -1;
+        start = i + 1;
+    }
+    return 0;
+}
+
+ctc_lexicon *ctc_text_load_lexicon(const char *path, char *err, int err_len) {
+    ctc_lexicon *lexicon = ctc_lexicon_new();
+    if (!lexicon) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    if (read_text_lines(path, "word list", add_line_words, lexicon, err, err_len) != 0) {
         ctc_lexicon_free(lexicon);
         return NULL;
     }
@@ -109,32 +135,26 @@ ctc_lexicon *ctc_text_load_lexicon(const char *path, char *err, int err_len) {
     return lexicon;
 }
 
+/* Counts a line's labels, then a word break where the line's text breaks:
+ * at its end, unless it is a piece of a longer line cut inside a word. */
+static int count_line(void *ctx, const char *line, const int *labels, int n) {
+    if (n == 0)
+        return 0;
+    size_t len = strlen(line);
+    int last = len ? (unsigned char)line[len - 1] : ' ';
+    const int word_break = CTC_SPACE;
+    if (char_lm_add(ctx, labels, n) != 0)
+        return -1;
+    return !isalnum(last) && last != '\'' ? char_lm_add(ctx, &word_break, 1) : 0;
+}
+
 char_lm *ctc_text_load_char_lm(const char *path, int order, char *err, int err_len) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, err_len, "cannot open text: %s", strerror(errno));
+    char_lm *lm = char_lm_new(order, CTC_NUM_CLASSES, CTC_SPACE);
+    if (!lm) {
+        snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    char_lm *lm = char_lm_new(order, CTC_NUM_CLASSES, CTC_SPACE);
-    char line[1024];
-    int labels[6 * sizeof line + 1], rc = lm ? 0 : -1; /* room for spelt digits and a break */
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        if (has_non_ascii(line))
-            continue;
-        int n = ctc_text_to_labels(line, labels, (int)(sizeof labels / sizeof *labels) - 1);
-        // a line break is a word break; a line longer than the buffer, read
-        // in pieces, breaks only where its text does
-        size_t len = strlen(line);
-        int last = len ? (unsigned char)line[len - 1] : ' ';
-        if (n > 0 && !isalnum(last) && last != '\'')
-            labels[n++] = CTC_SPACE;
-        if (n > 0)
-            rc = char_lm_add(lm, labels, n);
-    }
-    int read_failed = ferror(f);
-    fclose(f);
-    if (rc != 0 || read_failed) {
-        snprintf(err, err_len, rc != 0 ? "out of memory" : "cannot read text");
+    if (read_text_lines(path, "text", count_line, lm, err, err_len) != 0) {
         char_lm_free(lm);
         return NULL;
     }

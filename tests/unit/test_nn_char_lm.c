@@ -113,14 +113,6 @@ START_TEST(test_many_ngrams_grow_the_table) {
 }
 END_TEST
 
-/* T frames of C random log-probabilities (a log-softmax of random logits). */
-static void random_log_probs(float *lp, int T, int C, uint64_t seed) {
-    float logits[64];
-    for (int k = 0; k < T * C; k++)
-        logits[k] = 3.0f * test_random_uniform(&seed);
-    nn_log_softmax(lp, logits, T, C);
-}
-
 /* The score the beam search ranks a labelling by (ctc_decode.h). */
 static double combined_score(const float *lp, int T, int C, const ctc_beam_options *opt,
                              const int *labels, int n) {
@@ -133,16 +125,6 @@ static double combined_score(const float *lp, int T, int C, const ctc_beam_optio
     return score;
 }
 
-/* Next label sequence of length n over classes 1..C-1 (odometer); 0 at the end. */
-static int next_labels(int *labels, int n, int C) {
-    for (int i = n - 1; i >= 0; i--) {
-        if (++labels[i] < C)
-            return 1;
-        labels[i] = 1;
-    }
-    return 0;
-}
-
 START_TEST(test_beam_with_model_finds_best_combined_score) {
     /* classes: blank, separator, letters 2 and 3; a model that strongly
      * prefers "2 3" and dislikes "3 3", so it overrules the acoustics */
@@ -153,7 +135,7 @@ START_TEST(test_beam_with_model_finds_best_combined_score) {
     int differs = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
         float lp[T * C];
-        random_log_probs(lp, T, C, seed);
+        test_random_log_probs(lp, T, C, seed);
         const ctc_beam_options plain = {.beam_width = 256, .prune = 100.0f};
         const ctc_beam_options opt = {.beam_width = 256, .prune = 100.0f, .separator = SEPARATOR,
                                       .lm = lm, .lm_weight = 0.8f, .label_bonus = 0.5f};
@@ -164,7 +146,7 @@ START_TEST(test_beam_with_model_finds_best_combined_score) {
                 labels[i] = 1;
             do
                 best = fmax(best, combined_score(lp, T, C, &opt, labels, n));
-            while (n > 0 && next_labels(labels, n, C));
+            while (n > 0 && test_next_labels(labels, n, C));
         }
         ctc_token out[T], out_plain[T];
         double log_prob;
@@ -194,7 +176,7 @@ START_TEST(test_weightless_model_changes_nothing) {
     ck_assert_int_eq(char_lm_add(lm, text, 11), 0);
     for (uint64_t seed = 1; seed <= 10; seed++) {
         float lp[T * C];
-        random_log_probs(lp, T, C, seed);
+        test_random_log_probs(lp, T, C, seed);
         const ctc_beam_options plain = {.beam_width = 8, .prune = 10.0f};
         const ctc_beam_options opt = {.beam_width = 8, .prune = 10.0f, .separator = SEPARATOR,
                                       .lm = lm};

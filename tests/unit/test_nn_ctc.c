@@ -236,24 +236,6 @@ START_TEST(test_beam_search_sums_alignments) {
 }
 END_TEST
 
-/* Next label sequence of length L over classes 1..C-1 (odometer); 0 at the end. */
-static int next_labels(int *labels, int L, int C) {
-    for (int i = L - 1; i >= 0; i--) {
-        if (++labels[i] < C)
-            return 1;
-        labels[i] = 1;
-    }
-    return 0;
-}
-
-/* T frames of C random log-probabilities (a log-softmax of random logits). */
-static void random_log_probs(float *lp, int T, int C, uint64_t seed) {
-    float logits[64];
-    for (int k = 0; k < T * C; k++)
-        logits[k] = 3.0f * test_random_uniform(&seed);
-    nn_log_softmax(lp, logits, T, C);
-}
-
 /* The smallest CTC loss over every labelling of at most T labels (classes
  * 1..C-1) that accept takes (accept NULL: all), by enumeration. */
 static double best_labelling_loss(const float *lp, int T, int C,
@@ -267,7 +249,7 @@ static double best_labelling_loss(const float *lp, int T, int C,
         do {
             if (!accept || accept(ctx, labels, L))
                 best = fmin(best, ctc_loss(lp, T, C, C, labels, L, BLANK, NULL, 1));
-        } while (L > 0 && next_labels(labels, L, C));
+        } while (L > 0 && test_next_labels(labels, L, C));
     }
     return best;
 }
@@ -276,7 +258,7 @@ START_TEST(test_wide_beam_finds_most_probable_labelling) {
     enum { T = 5, C = 3 };
     for (uint64_t seed = 1; seed <= 20; seed++) {
         float lp[T * C];
-        random_log_probs(lp, T, C, seed);
+        test_random_log_probs(lp, T, C, seed);
         double best = best_labelling_loss(lp, T, C, NULL, NULL);
         ctc_token out[T];
         double log_prob;
@@ -348,7 +330,7 @@ START_TEST(test_lexicon_beam_finds_most_probable_word_sequence) {
     int differs = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
         float lp[T * C];
-        random_log_probs(lp, T, C, seed);
+        test_random_log_probs(lp, T, C, seed);
         /* the best labelling of all, and the best made of the lexicon's words */
         double best_any = best_labelling_loss(lp, T, C, NULL, NULL);
         double best_words = best_labelling_loss(lp, T, C, spells_words, lex);

@@ -1,5 +1,6 @@
 /* Shared helpers of the unit tests; see test_util.h. */
 #include "test_util.h"
+#include "ctc.h"
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,4 +68,21 @@ float test_random_uniform(uint64_t *state) {
     *state = x;
     uint32_t top = (uint32_t)((x * 0x2545F4914F6CDD1Dull) >> 40); /* 24 bits */
     return (float)top / (float)(1u << 23) - 1.0f;
+}
+
+void test_random_log_probs(float *lp, int T, int C, uint64_t seed) {
+    float logits[64];
+    ck_assert_int_le(T * C, 64);
+    for (int k = 0; k < T * C; k++)
+        logits[k] = 3.0f * test_random_uniform(&seed);
+    nn_log_softmax(lp, logits, T, C);
+}
+
+int test_next_labels(int *labels, int n, int C) {
+    for (int i = n - 1; i >= 0; i--) {
+        if (++labels[i] < C)
+            return 1;
+        labels[i] = 1;
+    }
+    return 0;
 }

@@ -18,4 +18,12 @@ const char *test_make_temp_dir(void);
 
 /* Deterministic uniform random numbers in [-1, 1) from a caller-held state. */
 float test_random_uniform(uint64_t *state);
+
+/* T frames of C random log-probabilities (a log-softmax of logits uniform in
+ * [-3, 3), drawn from seed); T * C at most 64. */
+void test_random_log_probs(float *lp, int T, int C, uint64_t seed);
+
+/* The next label sequence of length n over classes 1..C-1 after labels (an
+ * odometer, starting from all 1s); 0 when labels was the last. */
+int test_next_labels(int *labels, int n, int C);
 #endif
