@@ -12,6 +12,8 @@ augmentation. Called by scripts/make-corpus.sh; subcommands:
   synth OUTDIR JOBFILE                    synthesise (speaker, word) jobs into OUTDIR/cache
   build OUTDIR SHARD NSHARDS              assemble utterances of the plan (one shard)
   finish OUTDIR                           merge shard outputs into the .tsv files
+  continuous OUTDIR N SEED SPLIT          N sentences each synthesised whole (words run
+                                          together, no word times) by SPLIT's voices
   speakers                                print the speaker table
 """
 import json, os, random, re, subprocess, sys, tempfile, wave
@@ -616,6 +618,42 @@ def cmd_finish(out):
               f"heldout {tot['heldout']/3600:.3f} h", file=sys.stderr)
 
 
+def _continuous_one(job):
+    """One sentence synthesised whole by its speaker (a worker of cmd_continuous)."""
+    out, uid, spk, text = job
+    dst = os.path.join(out, "wav", uid + ".wav")
+    if not os.path.exists(dst):
+        synth_to(spk, text, dst + ".part.wav")
+        os.replace(dst + ".part.wav", dst)
+    return uid
+
+
+def cmd_continuous(out, n, seed, split):
+    """n sentences of the corpus's kind (random words of the vocabulary, some phrases), each
+    synthesised whole by one speaker of the split (train or heldout), as real speech runs its
+    words together: OUT/wav/cNNNNNN_SPEAKER.wav and OUT/transcripts.tsv (wav/FILE<TAB>text).
+    No word times (the engines do not give them); s2s train --transcripts needs none."""
+    import multiprocessing
+    rng = random.Random(seed)
+    vocab = vocabulary(); phrases = phrase_list(vocab); zipf = ZipfSampler(vocab)
+    ids = sorted(i for i in SPEAKERS if SPEAKERS[i]["split"] == split)
+    jobs = []
+    for k in range(n):
+        spk = pick_speaker(rng, ids)
+        toks, _ = make_sentence(rng, zipf, phrases)
+        jobs.append((out, f"c{k:06d}_{spk}", spk, " ".join(toks)))
+    os.makedirs(os.path.join(out, "wav"), exist_ok=True)
+    write_speakers(out)
+    with multiprocessing.Pool(2) as pool:
+        for done, _ in enumerate(pool.imap_unordered(_continuous_one, jobs, chunksize=4), 1):
+            if done % 200 == 0:
+                print(f"{done}/{n} sentences", file=sys.stderr)
+    with open(os.path.join(out, "transcripts.tsv"), "w") as f:
+        for _, uid, spk, text in jobs:
+            f.write(f"wav/{uid}.wav\t{text}\n")
+    print(f"{n} sentences by {len({j[2] for j in jobs})} {split} voices in {out}", file=sys.stderr)
+
+
 def main():
     a = sys.argv[1:]
     if not a:
@@ -633,6 +671,8 @@ def main():
         cmd_build(a[1], int(a[2]), int(a[3]))
     elif c == "finish":
         cmd_finish(a[1])
+    elif c == "continuous":
+        cmd_continuous(a[1], int(a[2]), int(a[3]), a[4])
     elif c == "speakers":
         for s in speaker_table():
             print(f"{s['id']}\t{s['engine']}\t{s['voice']}\t{s['split']}")
