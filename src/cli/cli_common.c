@@ -62,12 +62,13 @@ const char *cli_model_lm_path(const char *model_path, char *buf, size_t len) {
 
 int cli_decode_options(const cli_decode_request *req, transcribe_options *out) {
     const char *lexicon_path = req->lexicon_path ? req->lexicon_path : getenv("S2S_LEXICON");
-    char model_lm[4096];
-    const char *lm_path = req->no_lm     ? NULL
-                          : req->lm_path ? req->lm_path
-                          : getenv("S2S_LM") ? getenv("S2S_LM")
-                                             : cli_model_lm_path(req->model_path, model_lm, sizeof model_lm);
-    char err[CLI_ERR_LEN];
+    char model_lm[4096], err[CLI_ERR_LEN];
+    const char *lm_path = req->lm_path ? req->lm_path : getenv("S2S_LM");
+    if (!lm_path)
+        lm_path = cli_model_lm_path(req->model_path, model_lm, sizeof model_lm);
+    if (req->no_lm)
+        lm_path = NULL;
+    const int lm_order = req->lm_order ? req->lm_order : CLI_LM_ORDER;
     ctc_lexicon *lexicon = NULL;
     char_lm *lm = NULL;
     if (lexicon_path && *lexicon_path &&
@@ -75,8 +76,7 @@ int cli_decode_options(const cli_decode_request *req, transcribe_options *out) {
         cli_error(lexicon_path, "%s", err);
         return -1;
     }
-    if (lm_path && *lm_path && !(lm = ctc_text_load_char_lm(lm_path, req->lm_order ? req->lm_order : CLI_LM_ORDER, err,
-                                     sizeof err))) {
+    if (lm_path && *lm_path && !(lm = ctc_text_load_char_lm(lm_path, lm_order, err, sizeof err))) {
         cli_error(lm_path, "%s", err);
         ctc_lexicon_free(lexicon);
         return -1;

@@ -36,8 +36,9 @@ static const char *const help =
     "  --pause N       also cut windows that start where speech resumes after a\n"
     "                  pause of N frames or more and end where it stops before\n"
     "                  one; 0: fixed windows only (default: 5)\n"
+    "  --no-transcripts  store no transcripts, even with a CTC head (faster)\n"
     "With a CTC head, the stored transcripts are decoded as s2s transcribe decodes:\n"
-CLI_DECODE_HELP    "  --no-transcripts  store no transcripts, even with a CTC head (faster)\n"
+    CLI_DECODE_HELP
     "  -q, --quiet     no progress on stderr\n"
     "  -h, --help      this help\n"
     "\n"
