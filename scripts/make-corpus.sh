@@ -5,6 +5,14 @@
 #   scripts/make-corpus.sh OUTDIR [--hours H] [--seed N] [--aug F] [--jobs J] [--more-voices V]
 #   scripts/make-corpus.sh --eval OUTDIR [--seed N] [--docs D] [--word-queries W]
 #                          [--phrase-queries P] [--aug F] [--jobs J] [--lang L]
+#   scripts/make-corpus.sh --continuous N OUTDIR [--seed S] [--heldout] [--more-voices V]
+#
+# --continuous N: N sentences of the corpus's kind, each synthesised whole, so
+# that its words run together as in real speech (the corpus proper joins words
+# synthesised one by one, which gives its word times): to train and measure
+# transcription of continuous speech. No word times: OUTDIR/wav/cNNNNNN_SPEAKER.wav
+# and OUTDIR/transcripts.tsv (wav/FILE<TAB>text, for s2s train --transcripts and
+# scripts/score-transcripts.py). Training voices, or with --heldout the held-out ones.
 #
 # --lang de|es (default en): words from Debian's word list of that language
 # (wngerman / wspanish) spoken by espeak-ng's voice for it in its 17 variants
@@ -39,10 +47,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL="$HERE/corpus/s2scorpus.py"
 
 usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 2; }  # the header above
-MODE=corpus MORE_VOICES=0 OUT= LANG_CODE=en HOURS=0.2 SEED= AUG= JOBS=2 DOCS=60 WQ=30 PQ=20
+MODE=corpus SPLIT=train SENTENCES=0 MORE_VOICES=0 OUT= LANG_CODE=en HOURS=0.2 SEED= AUG= JOBS=2 DOCS=60 WQ=30 PQ=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --eval) MODE=eval ;;
+    --continuous) MODE=continuous SENTENCES=$2; shift ;;
+    --heldout) SPLIT=heldout ;;
     --more-voices) MORE_VOICES=$2; shift ;;
     --hours) HOURS=$2; shift ;;
     --seed) SEED=$2; shift ;;
@@ -77,6 +87,9 @@ export S2S_CORPUS_LANG=$LANG_CODE S2S_CORPUS_MORE_VOICES=$MORE_VOICES
 "$PY" -c 'import numpy' 2>/dev/null || { echo "$PY lacks numpy: apt-get install -y python3-numpy" >&2; exit 1; }
 
 mkdir -p "$OUT"
+if [ $MODE = continuous ]; then
+  exec "$PY" "$TOOL" continuous "$OUT" "$SENTENCES" "${SEED:-1}" "$SPLIT"
+fi
 start=$(date +%s)
 # a rerun into the same OUTDIR replaces the audio but keeps the synthesis cache
 rm -rf "$OUT/wav" "$OUT/docs" "$OUT/queries" "$OUT"/built.*.jsonl "$OUT"/jobs.part.*
