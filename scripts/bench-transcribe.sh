@@ -22,6 +22,8 @@ done
 [ -f /usr/share/dict/words ] || { echo "missing /usr/share/dict/words: apt-get install -y wamerican" >&2; exit 1; }
 scripts/build.sh build >/dev/null
 s2s=build/s2s
+# the model's own language model, as s2s model info names it (empty: none)
+own_lm=$("$s2s" model info "$model" | sed -n 's/^ "language_model": "\(.*\)",$/\1/p')
 work=$(mktemp -d /tmp/s2s-bench-transcribe-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -55,7 +57,7 @@ for run in 1 2; do
     read -r lw lc < <(time_of "$s2s" transcribe --model "$model" --no-lm --beam 64 --lexicon /usr/share/dict/words "$work/long.wav")
     printf 'run %d, x real time by wall (CPU) time: features only %.0fx (%.0fx); transcribe greedy %.0fx (%.0fx), beam 8 %.0fx (%.0fx), lexicon beam 64 %.0fx (%.0fx)' \
         "$run" "$(rate "$fw")" "$(rate "$fc")" "$(rate "$gw")" "$(rate "$gc")" "$(rate "$bw")" "$(rate "$bc_")" "$(rate "$lw")" "$(rate "$lc")"
-    if [ -f "${model%.*}.lm" ]; then
+    if [ -n "$own_lm" ]; then
         read -r mw mc < <(time_of "$s2s" transcribe --model "$model" "$work/long.wav")
         printf ', language model (default) %.0fx (%.0fx)' "$(rate "$mw")" "$(rate "$mc")"
     fi

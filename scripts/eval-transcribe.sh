@@ -33,6 +33,8 @@ done
 [ -f "$lexicon" ] || { echo "missing $lexicon: apt-get install -y wamerican" >&2; exit 1; }
 scripts/build.sh build >/dev/null
 s2s=build/s2s
+# the model's own language model, as s2s model info names it (empty: none)
+own_lm=$("$s2s" model info "$model" | sed -n 's/^ "language_model": "\(.*\)",$/\1/p')
 work=$(mktemp -d /tmp/s2s-transcribe-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -57,7 +59,7 @@ seconds=$(for f in "$work"/clean/*.wav; do soxi -D "$f"; done | awk '{ s += $1 }
 echo "model $model; $(wc -l < "$work/ref.tsv") clean held-out utterances, $(printf '%.1f' "$(echo "$seconds / 60" | bc -l)") min"
 for condition in clean phone; do
     decodings=("beam 1" "beam $beam" "lexicon $lexicon_beam")
-    [ -n "$lm" ] || [ -f "${model%.*}.lm" ] && decodings+=("lm $lm_beam")
+    [ -n "$lm" ] || [ -n "$own_lm" ] && decodings+=("lm $lm_beam")
     for decoding in "${decodings[@]}"; do
         set -- $decoding
         options=(--beam "$2")
@@ -84,6 +86,6 @@ for file in $(ls "$work"/clean/*.wav | head -3); do
     printf '  ref: %s\n' "$(grep -F "$(basename "$file")" "$work/ref.tsv" | cut -f2)"
     printf '  hyp: %s\n' "$("$s2s" transcribe -q --model "$model" --no-lm --beam "$beam" "$file" | cut -f2)"
     printf '  lex: %s\n' "$("$s2s" transcribe -q --model "$model" --no-lm --beam "$lexicon_beam" --lexicon "$lexicon" "$file" | cut -f2)"
-    [ -z "$lm" ] && [ ! -f "${model%.*}.lm" ] ||
+    [ -z "$lm" ] && [ -z "$own_lm" ] ||
         printf '  lm:  %s\n' "$("$s2s" transcribe -q --model "$model" ${lm:+--lm "$lm"} "$file" | cut -f2)"
 done

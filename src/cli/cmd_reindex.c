@@ -62,7 +62,7 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
     int64_t old_model_id = 0;
     recording_list list = {0};
     index_model old_model = {0};
-    transcribe_options *decode = NULL;
+    transcribe_options decode = {0}; /* none: no transcripts */
     int status = EXIT_SOME_FAILED;
     if (index_session_open_reembed(&session, db_path, model_path, &old_model_id, err, sizeof err) !=
         0) {
@@ -79,18 +79,15 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
         cli_note("re-embedding %d recordings (%.2f h) with %s; queries use %s until all are "
                  "done\n",
                  list.paths.num, list.duration_s / 3600.0, session.model_path, old_model.name);
-    index_workers job = {.session = &session, .segmenter = *segmenter,
-                         .mode = INDEX_WORKERS_REEMBED, .paths = list.paths.paths,
-                         .num_paths = list.paths.num, .num_jobs = num_jobs,
-                         .verb = "re-embedded"};
     // transcripts decoded as s2s index does by default ($S2S_LEXICON, $S2S_LM,
     // the new model's own language model)
     const cli_decode_request defaults = {.model_path = session.model_path};
-    if (autoencoder_ctc_classes(session.model) > 0) {
-        if (cli_decode_options(&defaults, &job.transcripts) != 0)
-            goto cleanup;
-        decode = &job.transcripts;
-    }
+    if (autoencoder_ctc_classes(session.model) > 0 && cli_decode_options(&defaults, &decode) != 0)
+        goto cleanup;
+    index_workers job = {.session = &session, .segmenter = *segmenter,
+                         .mode = INDEX_WORKERS_REEMBED, .paths = list.paths.paths,
+                         .num_paths = list.paths.num, .num_jobs = num_jobs,
+                         .transcripts = decode, .verb = "re-embedded"};
     if (index_workers_run(&job) != 0) {
         cli_error(NULL, "cannot start the worker threads");
         goto cleanup;
@@ -115,8 +112,7 @@ int reindex_run(const char *db_path, const char *model_path, int num_jobs,
         cli_note("the index already uses %s\n", session.model_path);
     status = job.num_failed ? EXIT_SOME_FAILED : EXIT_OK;
 cleanup:
-    if (decode)
-        cli_decode_free(decode);
+    cli_decode_free(&decode);
     index_model_free(&old_model);
     path_list_free(&list.paths);
     index_session_close(&session);

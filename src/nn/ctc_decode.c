@@ -68,10 +68,10 @@ static int trie_add(trie *tr, int parent, int label, int frame, int word_node, d
     return id;
 }
 
-/* What label adds to the language model score after the prefix at node:
- * its weighted log-probability after the prefix's last labels, plus the
- * bonus; 0 without a model. */
-static double lm_step(const ctc_beam_options *opt, const trie *tr, int node, int label) {
+/* The language model's weighted log-probability of label after the prefix
+ * at node (its last labels); 0 without a model. */
+static double lm_weighted_log_prob(const ctc_beam_options *opt, const trie *tr, int node,
+                                   int label) {
     if (!opt->lm)
         return 0.0;
     int history[CHAR_LM_MAX_ORDER];
@@ -79,7 +79,7 @@ static double lm_step(const ctc_beam_options *opt, const trie *tr, int node, int
     for (int id = node; id > 0 && n > 0; id = tr->nodes[id].parent)
         history[--n] = tr->nodes[id].label; /* filled from the end, oldest first */
     const int len = char_lm_order(opt->lm) - 1 - n;
-    return opt->lm_weight * char_lm_log_prob(opt->lm, history + n, len, label) + opt->label_bonus;
+    return opt->lm_weight * char_lm_log_prob(opt->lm, history + n, len, label);
 }
 
 /* The child of parent for label, created (first emitted at frame) when new. */
@@ -88,7 +88,9 @@ static int trie_child(trie *tr, const ctc_beam_options *opt, int parent, int lab
     for (int c = tr->nodes[parent].first_child; c >= 0; c = tr->nodes[c].next_sibling)
         if (tr->nodes[c].label == label)
             return c;
-    const double lm_score = tr->nodes[parent].lm_score + lm_step(opt, tr, parent, label);
+    const double lm_score = !opt->lm ? 0.0
+                            : tr->nodes[parent].lm_score + opt->label_bonus +
+                                  lm_weighted_log_prob(opt, tr, parent, label);
     return trie_add(tr, parent, label, frame, word_node, lm_score);
 }
 
@@ -129,7 +131,7 @@ static double final_score(const ctc_beam_options *opt, const trie *tr, int id) {
     const trie_node *n = &tr->nodes[id];
     double score = total(n) + n->lm_score;
     if (opt->lm && id != 0 && n->label != opt->separator)
-        score += lm_step(opt, tr, id, opt->separator) - opt->label_bonus;
+        score += lm_weighted_log_prob(opt, tr, id, opt->separator);
     return score;
 }
 
