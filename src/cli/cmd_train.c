@@ -14,6 +14,7 @@
 #include "path_list.h"
 #include "trainer.h"
 #include "trainer_mined.h"
+#include "trainer_whiten.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -85,7 +86,13 @@ static const char *const help =
     "                       pairs of windows that the starting model finds to be the\n"
     "                       same word said twice, mutual nearest neighbours in\n"
     "                       different recordings; defaults --epochs "
-    SPELL_VALUE(TRAIN_MINED_EPOCHS) " --lr " SPELL_VALUE(TRAIN_MINED_LR) ")\n"
+    SPELL_VALUE(TRAIN_MINED_EPOCHS) " --lr " SPELL_VALUE(TRAIN_MINED_LR) ") or whiten\n"
+    "                       (no gradient step: the vector space of --init's model is\n"
+    "                       evened out on the windows of the audio, directions\n"
+    "                       holding more than --whiten-cap times the mean variance\n"
+    "                       scaled down to it; the encoder and transcripts stay)\n"
+    "  --whiten-cap X       whiten: the cap, at least 1 (default "
+    SPELL_VALUE(WHITEN_DEFAULT_CAP) ")\n"
     "  --mine-cosine X      mined: pairs below this cosine are dropped (default 0.8)\n"
     "  --mine-pairs N       mined: keep the best N pairs (default: 15 per minute of\n"
     "                       audio)\n"
@@ -324,7 +331,7 @@ int cmd_train(int argc, char **argv) {
         O_CLIP, O_THREADS, O_SEED, O_VAL, O_MINW, O_MAXW, O_INIT, O_PROGRESS, O_BENCH,
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
         O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_PROJECTION_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
-        O_MINE_WINDOWS, O_PRECISION, O_VTLP, O_SPEED, O_TIME_MASK,
+        O_MINE_WINDOWS, O_PRECISION, O_VTLP, O_SPEED, O_TIME_MASK, O_WHITEN_CAP,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -354,6 +361,7 @@ int cmd_train(int argc, char **argv) {
         {"vtlp", required_argument, 0, O_VTLP},
         {"speed", required_argument, 0, O_SPEED},
         {"time-mask", required_argument, 0, O_TIME_MASK},
+        {"whiten-cap", required_argument, 0, O_WHITEN_CAP},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -363,6 +371,8 @@ int cmd_train(int argc, char **argv) {
     int reindex = reindex_after;
     int bench = 0;
     int mined = -1; /* -1: not chosen (mined with --db, else plain) */
+    int whiten = 0, whiten_cap_given = 0;
+    double whiten_cap = WHITEN_DEFAULT_CAP;
     int epochs_given = 0, lr_given = 0;
     int mine_all_windows = 0;
     mined_options mine = mined_defaults();
@@ -377,10 +387,15 @@ int cmd_train(int argc, char **argv) {
         case O_LIST: list = optarg; break;
         case O_VARIANT:
             mined = !strcmp(optarg, "mined");
+            whiten = !strcmp(optarg, "whiten");
             if (mined)
                 o.variant = TRAINER_CORRESPOND;
-            else if (trainer_variant_parse(optarg, &o.variant) != 0)
-                return cli_usage_error("train", "unknown variant '%s' (plain, denoise, correspond, mined)", optarg);
+            else if (!whiten && trainer_variant_parse(optarg, &o.variant) != 0)
+                return cli_usage_error("train", "unknown variant '%s' (plain, denoise, correspond, mined, whiten)", optarg);
+            break;
+        case O_WHITEN_CAP:
+            if (cli_parse_float("train", "--whiten-cap", optarg, 1, 1e6, &whiten_cap) != 0) return EXIT_USAGE;
+            whiten_cap_given = 1;
             break;
         case O_MINE_COS:
             if (cli_parse_float("train", "--mine-cosine", optarg, -1, 1, &x) != 0) return EXIT_USAGE;
@@ -519,6 +534,14 @@ int cmd_train(int argc, char **argv) {
         usage = "with --words the audio files are the ones it names; give no AUDIO";
     else if (!words && num_files == 0)
         usage = "no audio given (AUDIO..., --list FILE or --words FILE)";
+    else if (whiten && !o.init_path)
+        usage = "--variant whiten evens out a trained model's vectors: give --init MODEL (or --db)";
+    else if (whiten && (words || o.transcripts_path || o.head_only || o.projection_only ||
+                        o.num_vtlp_warps > 0 || o.num_speeds > 0 || o.time_mask > 0))
+        usage = "--variant whiten fits on the audio as it is, with no gradient step; not with "
+                "--words, --transcripts, --head-only, --projection-only, --vtlp, --speed or --time-mask";
+    else if (whiten_cap_given && !whiten)
+        usage = "--whiten-cap is for --variant whiten";
     else if (mined && !o.init_path)
         usage = "--variant mined needs a model to mine with (--db or --init)";
     else if (mined && words)
@@ -544,6 +567,22 @@ int cmd_train(int argc, char **argv) {
 
     trainer_callbacks cb = {on_progress, on_file_failed, on_note, &num_failed};
     char err[CLI_ERR_LEN];
+    if (whiten) {
+        segmenter_options windows = segmenter_defaults(); /* the index's windows */
+        whitening_report report;
+        long num_windows;
+        if (trainer_whiten(o.init_path, files, num_files, &windows, whiten_cap, o.num_threads,
+                           o.out_path, &cb, &report, &num_windows, err, sizeof err) != 0) {
+            cli_error(o.init_path, "%s", err);
+            goto done;
+        }
+        cli_note("%d directions scaled down (the largest held %.1f%% of the variance of %ld "
+                 "windows, now %.1f%%)\nwrote %s\n", report.directions_scaled,
+                 100 * report.top_share_before, num_windows, 100 * report.top_share_after,
+                 o.out_path);
+        status = num_failed ? EXIT_SOME_FAILED : EXIT_OK;
+        goto reindex_step;
+    }
     feature_options fo = features_model_defaults();
     if (o.init_path) {
         feature_stats unused;
@@ -579,7 +618,10 @@ int cmd_train(int argc, char **argv) {
     if (rc == 0)
         cli_note("wrote %s\n", o.out_path);
     status = num_failed ? EXIT_SOME_FAILED : EXIT_OK;
-    if (rc == 0 && reindex) {
+    if (rc != 0) /* stopped and checkpointed: nothing to reindex yet */
+        goto done;
+reindex_step:
+    if (reindex) {
         segmenter_options segmenter = segmenter_defaults();
         int reindexed = reindex_run(db_path, o.out_path, (int)sysconf(_SC_NPROCESSORS_ONLN), &segmenter);
         if (reindexed != EXIT_OK)

@@ -289,6 +289,7 @@ struct encoder_state {
     float *c[AE_MAX_LAYERS];     /* (B, H) */
     float *proj_in;              /* (B, 2H) [h_top ; c_top] */
     float *z;                    /* (B, V) projected vector */
+    int unnormalised;            /* 1: vectors are written as z, not z / |z| */
     float *tanh_c;               /* (H) cell scratch */
     float *memory;
     /* bf16 precision only (NULL in fp32): each layer's [W_ih | W_hh],
@@ -460,9 +461,15 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
                         linear_forward(s->z, s->proj_in, W_proj, b_proj, B, 2 * H, V);
                         have_proj = 1;
                     }
-                    for (int b = 0; b < B; b++)
-                        if (prefix_lengths[p] <= lengths[b])
-                            normalise(out + ((size_t)b * P + p) * V, s->z + (size_t)b * V, V);
+                    for (int b = 0; b < B; b++) {
+                        if (prefix_lengths[p] > lengths[b])
+                            continue;
+                        float *dst = out + ((size_t)b * P + p) * V;
+                        if (s->unnormalised)
+                            memcpy(dst, s->z + (size_t)b * V, sizeof(float) * V);
+                        else
+                            normalise(dst, s->z + (size_t)b * V, V);
+                    }
                 }
             }
             if (top_out && l == L - 1)
@@ -472,6 +479,10 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
         }
     }
     return 0;
+}
+
+void encoder_state_set_unnormalised(encoder_state *s, int unnormalised) {
+    s->unnormalised = unnormalised;
 }
 
 int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const float *frames,
@@ -826,4 +837,30 @@ double autoencoder_train_flops(const autoencoder_config *c, int B, int T) {
         lstm += 2.0 * T * B * 4 * H * ((l ? H : D) + H);
     double fwd = 2 * lstm + 2.0 * B * 2 * H * V + 2.0 * B * V * 2 * L * H + 2.0 * T * B * H * D;
     return 3.0 * fwd; /* backward: gradients of inputs and of weights, each ~ forward */
+}
+
+int autoencoder_fold_affine(autoencoder *m, const float *transform, const float *mean) {
+    const int V = m->cfg.vector_dim, K = 2 * m->cfg.hidden_size;
+    float *W = m->params.tensors[m->proj].value, *b = m->params.tensors[m->proj + 1].value;
+    float *W_new = malloc(sizeof(float) * V * K), *b_new = malloc(sizeof(float) * V);
+    if (!W_new || !b_new) {
+        free(W_new);
+        free(b_new);
+        return -1;
+    }
+    /* z' = T (W x + b - mean) = (T W) x + T (b - mean) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, V, K, V, 1.0f, transform, V, W, K,
+                0.0f, W_new, K);
+    for (int i = 0; i < V; i++) {
+        double sum = 0;
+        for (int j = 0; j < V; j++)
+            sum += (double)transform[(size_t)i * V + j] * (b[j] - mean[j]);
+        b_new[i] = (float)sum;
+    }
+    memcpy(W, W_new, sizeof(float) * V * K);
+    memcpy(b, b_new, sizeof(float) * V);
+    free(W_new);
+    free(b_new);
+    m->hash[0] = '\0'; /* another model now: its file, when written, names it */
+    return 0;
 }

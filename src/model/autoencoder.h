@@ -143,10 +143,24 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
                                 const int *lengths, int T, int B, const int *prefix_lengths,
                                 int num_prefixes, float *out);
 
+/* With unnormalised 1, the encoder writes each vector as the projection's
+ * output z, before it is scaled to unit length (0, the default: unit
+ * vectors).  What a fit of the vector space needs: the projection is linear
+ * in z, so an affine map of z folds into it (autoencoder_fold_affine). */
+void encoder_state_set_unnormalised(encoder_state *s, int unnormalised);
+
 /* Convenience: one segment (num_frames, D) row-major -> unit vector out (V).
  * Returns 0, or -1 when num_frames is not in 1..max_frames. */
 int autoencoder_encode(const autoencoder *m, encoder_state *s, const float *frames,
                        int num_frames, float *out);
+
+/* Folds the affine map z -> transform (z - mean) of the projection's output
+ * into the projection (transform V x V row-major, mean V): afterwards the
+ * model's unnormalised vector is transform (z - mean), z being the one
+ * before, and its unit vector that normalised.  The encoder, the decoder and
+ * the head are untouched; the hash is cleared (another model until written).
+ * Returns 0, or -1 when out of memory (the model then unchanged). */
+int autoencoder_fold_affine(autoencoder *m, const float *transform, const float *mean);
 
 /* Whether the model has a CTC head, and its number of classes (0 without). */
 int autoencoder_ctc_classes(const autoencoder *m);

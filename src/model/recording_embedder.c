@@ -73,6 +73,11 @@ embedder_state *embedder_state_new(const autoencoder *model, const segmenter_opt
     return s;
 }
 
+void embedder_state_set_unnormalised(embedder_state *s, int unnormalised) {
+    for (int i = 0; i < s->num_workers; i++)
+        encoder_state_set_unnormalised(s->workers[i].encoder, unnormalised);
+}
+
 void embedder_state_free(embedder_state *s) {
     if (!s) return;
     for (int i = 0; i < s->num_workers; i++) worker_release(&s->workers[i]);

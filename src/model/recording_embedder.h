@@ -28,6 +28,10 @@ typedef struct embedder_state embedder_state;
 embedder_state *embedder_state_new(const autoencoder *model, const segmenter_options *options,
                                    int num_threads);
 void embedder_state_free(embedder_state *state);
+/* With unnormalised 1, embed_recording writes the projection's output
+ * before normalisation (encoder_state_set_unnormalised): for fitting the
+ * vector space, not for the index. */
+void embedder_state_set_unnormalised(embedder_state *state, int unnormalised);
 int embed_recording(embedder_state *state, const feature_matrix *frames, embedded_segments *out,
                     char *err, int err_len);
 void embedded_segments_free(embedded_segments *segments);

@@ -3,7 +3,7 @@
  * window as the index does, the windows' vectors are mined for mutual
  * nearest neighbours, and both windows of each pair go into the pool. */
 #include "trainer_mined.h"
-#include "recording_embedder.h"
+#include "audio_windows.h"
 #include "trainer_internal.h"
 
 #include <math.h>
@@ -78,6 +78,28 @@ static int write_pairs(const char *path, const mined_pair *pairs, long num, cons
     return 0;
 }
 
+/* What the mining visitor gathers: every file's frames (kept for
+ * training) and windows, and which file each group is. */
+typedef struct {
+    feature_matrix *frames; /* (num_groups) unnormalised */
+    int *file_of_group;
+    int num_groups, vector_dim;
+    window_set ws;
+} mining_input;
+
+static int gather_file(void *ctx, int file, feature_matrix *frames, const embedded_segments *segs,
+                       char *err, int err_len) {
+    mining_input *in = ctx;
+    if (window_set_append(&in->ws, segs, in->num_groups, in->vector_dim) != 0) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    in->frames[in->num_groups] = *frames; /* kept: the pairs' windows are cut from them */
+    *frames = (feature_matrix){0};
+    in->file_of_group[in->num_groups++] = file;
+    return 0;
+}
+
 trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *model_path,
                                       const char *const *files, int num_files,
                                       const segmenter_options *windows,
@@ -88,51 +110,27 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
     autoencoder *model = autoencoder_load(model_path, err, err_len);
     if (!model) return NULL;
     const feature_options *fo = autoencoder_feature_options(model);
-    const feature_stats *stats = autoencoder_feature_stats(model);
-    const int D = features_dim(fo), V = autoencoder_vector_dim(model);
     trainer_data *d = calloc(1, sizeof *d);
-    feature_matrix *frames = calloc(num_files > 0 ? num_files : 1, sizeof *frames); /* unnormalised */
-    embedder_state *embedder = embedder_state_new(model, windows, opts->num_threads);
+    mining_input in = {.vector_dim = autoencoder_vector_dim(model)};
+    in.frames = calloc(num_files > 0 ? num_files : 1, sizeof *in.frames);
+    in.file_of_group = malloc(sizeof(int) * (num_files > 0 ? num_files : 1));
     window_set ws = {0};
     mined_pair *pairs = NULL;
-    float *normalised = NULL;
-    long normalised_cap = 0;
     double audio_minutes = 0;
-    int *file_of_group = malloc(sizeof(int) * (num_files > 0 ? num_files : 1));
-    int num_groups = 0, ok = 0;
-    if (!d || !frames || !file_of_group || !embedder) {
+    int ok = 0;
+    if (!d || !in.frames || !in.file_of_group) {
         snprintf(err, err_len, "out of memory");
         goto cleanup;
     }
-    d->dim = D;
-    for (int i = 0; i < num_files; i++) {
-        char ferr[512];
-        feature_matrix *fm = &frames[num_groups];
-        if (features_compute(files[i], fo, NULL, fm, ferr, sizeof ferr) != 0) {
-            if (cb && cb->file_failed) cb->file_failed(cb->ctx, files[i], ferr);
-            continue;
-        }
-        long n = fm->num_frames * D;
-        if (n > normalised_cap) {
-            float *grown = realloc(normalised, sizeof(float) * n);
-            if (!grown) { snprintf(err, err_len, "out of memory"); goto cleanup; }
-            normalised = grown, normalised_cap = n;
-        }
-        audio_minutes += fm->duration_s / 60.0;
-        memcpy(normalised, fm->data, sizeof(float) * n);
-        features_normalise(normalised, fm->num_frames, stats);
-        feature_matrix view = *fm;
-        view.data = normalised;
-        embedded_segments segs;
-        if (embed_recording(embedder, &view, &segs, err, err_len) != 0) goto cleanup;
-        int rc = window_set_append(&ws, &segs, num_groups, V);
-        embedded_segments_free(&segs);
-        if (rc != 0) { snprintf(err, err_len, "out of memory"); goto cleanup; }
-        file_of_group[num_groups++] = i;
-        d->num_files++;
-        if ((i + 1) % 500 == 0)
-            trainer_note(cb, "embedded %d of %d files, %ld windows", i + 1, num_files, ws.num);
-    }
+    d->dim = features_dim(fo);
+    int rc = audio_windows_visit(model, files, num_files, windows, opts->num_threads, 0,
+                                 gather_file, &in, cb, &audio_minutes, err, err_len);
+    ws = in.ws;
+    if (rc < 0) goto cleanup;
+    d->num_files = in.num_groups;
+    const int V = in.vector_dim, num_groups = in.num_groups;
+    feature_matrix *frames = in.frames;
+    const int *file_of_group = in.file_of_group;
     *num_windows = ws.num;
     pair_miner_options mine = options->pairs;
     if (mine.max_pairs == 0 && options->pairs_per_minute > 0)
@@ -173,14 +171,12 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
                  pairs[0].cosine, trainer_now_s() - t0);
     ok = 1;
 cleanup:
-    for (int g = 0; g < num_groups; g++) features_free(&frames[g]);
-    free(frames);
-    free(file_of_group);
-    free(normalised);
+    for (int g = 0; g < in.num_groups; g++) features_free(&in.frames[g]);
+    free(in.frames);
+    free(in.file_of_group);
     free(ws.vectors);
     free(ws.windows);
     free(pairs);
-    embedder_state_free(embedder);
     autoencoder_free(model);
     if (!ok) {
         trainer_data_free(d);
