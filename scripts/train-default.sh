@@ -4,7 +4,8 @@
 #   scripts/train-default.sh [--corpus DIR] [--hours H] [--epochs N]
 #                            [--correspond-epochs M] [--head-epochs K]
 #                            [--vtlp-epochs J] [--more-corpora PREFIX]
-#                            [--more-epochs L] [--last-phase N] [--out FILE]
+#                            [--more-epochs L] [--last-phase N] [--whiten-cap C]
+#                            [--out FILE]
 #
 # Makes the corpus with scripts/make-corpus.sh when DIR (default
 # /tmp/s2s-corpus, 4 hours, seed 1; about 4 minutes) has no words.train.tsv,
@@ -43,7 +44,13 @@
 #   s2s train --words PREFIX7/segments.train.tsv ... --init FILE.p6 --epochs 3 --out FILE.p7
 #   s2s train --words PREFIX8/segments.train.tsv ... --init FILE.p7 --epochs 3 --out FILE.p8
 #   ... (phases 9 and 10 the same)
-#   s2s train --words PREFIX11/segments.train.tsv ... --init FILE.p10 --epochs 3 --out FILE
+#   s2s train --words PREFIX11/segments.train.tsv ... --init FILE.p10 --epochs 3 --out FILE.p11
+# and last, no gradient step: the vector space is evened out on the first
+# corpus's training recordings (directions holding more than C = 4 times the
+# mean variance scaled down to it, folded into the projection; README,
+# Search quality; --whiten-cap 0 skips it):
+#   s2s train --variant whiten --whiten-cap 4 --init FILE.p11 --threads 2 \
+#       --list (the files of DIR/words.train.tsv) --out FILE
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
 # it rebuilds frames from their predecessors and the vector learns next to
@@ -66,7 +73,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 HEPOCHS=25 VEPOCHS=6 OUT="$ROOT/data/s2s-default.model"
-MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6 LAST_PHASE=11
+MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6 LAST_PHASE=11 WHITEN_CAP=4
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;
@@ -78,6 +85,7 @@ while [ $# -gt 0 ]; do
     --more-corpora) MORE_CORPORA=$2; shift ;;
     --more-epochs) MEPOCHS=$2; shift ;;
     --last-phase) LAST_PHASE=$2; shift ;;
+    --whiten-cap) WHITEN_CAP=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -178,9 +186,18 @@ if [ "$MEPOCHS" -gt 0 ]; then
         "$OUT.p$((phase - 1))" "$OUT.p$phase"
     phase=$((phase + 1))
   done
-  mv "$OUT.p$LAST_PHASE" "$OUT"
+  mv "$OUT.p$LAST_PHASE" "$OUT.trained"
 else
-  mv "$OUT.w" "$OUT"
+  mv "$OUT.w" "$OUT.trained"
+fi
+if [ "$WHITEN_CAP" != 0 ]; then
+  echo "last: the vector space evened out on the training recordings (cap $WHITEN_CAP)" >&2
+  cut -f1 "$CORPUS/words.train.tsv" | sort -u | sed "s|^|$CORPUS/|" > "$OUT.files"
+  "$S2S" train --variant whiten --whiten-cap "$WHITEN_CAP" --init "$OUT.trained" --threads 2 \
+      --list "$OUT.files" --out "$OUT"
+  rm -f "$OUT.trained" "$OUT.files"
+else
+  mv "$OUT.trained" "$OUT"
 fi
 echo "trained $OUT in $(( $(date +%s) - start )) s" >&2
 "$S2S" model info "$OUT" | head -2 >&2

@@ -13,7 +13,7 @@ static const char *const help =
     "JSON object: hash, architecture, parameter count, file size, whether it has a\n"
     "CTC head and its own language model (FILE with .lm for its extension, which\n"
     "s2s transcribe and index use by default), feature settings, normalisation\n"
-    "statistics and training state (epochs done).\n"
+    "statistics, training state (epochs done) and whitening (s2s train --variant whiten).\n"
     "\n"
     "options:\n"
     "  -h, --help   this help\n"
@@ -81,8 +81,15 @@ static int model_info(const char *path) {
             first = 0;
         }
     }
-    printf("%s\"optimiser_state\": %s}}\n", first ? "" : ", ",
+    printf("%s\"optimiser_state\": %s}", first ? "" : ", ",
            model_file_find(f, "train.adam_m") ? "true" : "false");
+    float cap, windows, passes; /* s2s train --variant whiten */
+    if (model_file_scalar(f, "whiten.cap", &cap, err, sizeof err) == 0 &&
+        model_file_scalar(f, "whiten.windows", &windows, err, sizeof err) == 0 &&
+        model_file_scalar(f, "whiten.passes", &passes, err, sizeof err) == 0)
+        printf(",\n \"whitening\": {\"cap\": %g, \"windows\": %.0f, \"passes\": %.0f}", cap,
+               windows, passes);
+    printf("}\n");
     autoencoder_free(m);
     model_file_free(f);
     return EXIT_OK;

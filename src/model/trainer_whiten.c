@@ -21,7 +21,11 @@ int trainer_whiten(const char *model_path, const char *const *files, int num_fil
                    const char *out_path, const trainer_callbacks *cb, whitening_report *report,
                    long *num_windows, char *err, int err_len) {
     *num_windows = 0;
-    autoencoder *model = autoencoder_load(model_path, err, err_len);
+    model_file *init = model_file_read(model_path, err, err_len);
+    autoencoder *model = init ? autoencoder_from_file(init, err, err_len) : NULL;
+    float passes = 0; /* whitenings the model has had already */
+    if (init && model_file_scalar(init, "whiten.passes", &passes, err, err_len) != 0) passes = 0;
+    model_file_free(init);
     if (!model) return -1;
     const int V = autoencoder_vector_dim(model);
     whitening_stats stats;
@@ -45,7 +49,10 @@ int trainer_whiten(const char *model_path, const char *const *files, int num_fil
         snprintf(err, err_len, "out of memory");
         goto done;
     }
-    if (!(file = autoencoder_to_file(model))) {
+    if (!(file = autoencoder_to_file(model)) ||
+        model_file_add_scalar(file, "whiten.cap", (float)cap) != 0 ||
+        model_file_add_scalar(file, "whiten.windows", (float)stats.count) != 0 ||
+        model_file_add_scalar(file, "whiten.passes", passes + 1) != 0) {
         snprintf(err, err_len, "out of memory");
         goto done;
     }

@@ -18,7 +18,9 @@
 /* Loads the model at model_path, embeds the windows of the num_files files
  * (cut by windows, as the index cuts them; num_threads threads), fits the
  * capped map on the projection's outputs and writes the model with the map
- * folded in to out_path.  A file that cannot be read goes to
+ * folded in to out_path, with the scalars whiten.cap, whiten.windows and
+ * whiten.passes (1 + the input model's: a whitened model whitened again is
+ * flattened further, since the cap is relative to the mean variance).  A file that cannot be read goes to
  * cb->file_failed and is skipped.  Fills *report and *num_windows.  Returns
  * 0, or -1 with err (no model, too little speech, cannot write). */
 int trainer_whiten(const char *model_path, const char *const *files, int num_files,

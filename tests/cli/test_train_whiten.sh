@@ -20,11 +20,17 @@ expect_grep "[1-9][0-9]* directions scaled down \(the largest held [0-9.]+% of t
 expect_grep "wrote .*W.model" "$TMP/err" "writes the model"
 
 info() { "$S2S" model info "$1" | sed -e 's/"file": [^,]*, "hash": [^,]*, //' -e 's/"bytes": [0-9]*, //' -e 's/, "num_arrays": [0-9]*//' \
-    -e '/"training"/d' -e '/"language_model"/d'; }
+    -e '/"training"/d' -e '/"language_model"/d' -e '/"whitening"/d'; }
 info "$MODEL" > "$TMP/info0"
 info "$TMP/W.model" > "$TMP/info1"
 cmp -s "$TMP/info0" "$TMP/info1" && pass "same shape, head, features and statistics" ||
     fail "model info differs: $(diff "$TMP/info0" "$TMP/info1" | head -5)"
+"$S2S" model info "$TMP/W.model" > "$TMP/info"
+expect_grep '"whitening": \{"cap": 4, "windows": [0-9]+, "passes": 1\}' "$TMP/info" "model info tells it was whitened"
+expect_status 0 "whiten a whitened model" "$S2S" train -q --variant whiten --init "$TMP/W.model" \
+    --out "$TMP/WW.model" "$TMP"/demo/*.wav
+"$S2S" model info "$TMP/WW.model" > "$TMP/info"
+expect_grep '"passes": 2\}' "$TMP/info" "and counts the passes"
 "$S2S" embed --model "$MODEL" "$TMP"/demo/white_house.wav > "$TMP/v0" 2>/dev/null
 "$S2S" embed --model "$TMP/W.model" "$TMP"/demo/white_house.wav > "$TMP/v1" 2>/dev/null
 [ -s "$TMP/v1" ] && ! cmp -s "$TMP/v0" "$TMP/v1" && pass "the vectors change" ||
