@@ -46,10 +46,10 @@
 #   ... (phases 9 and 10 the same)
 #   s2s train --words PREFIX11/segments.train.tsv ... --init FILE.p10 --epochs 3 --out FILE.p11
 # and last, no gradient step: the vector space is evened out on the first
-# corpus's training recordings (directions holding more than C = 4 times the
+# corpus's training recordings (directions holding more than C = 3 times the
 # mean variance scaled down to it, folded into the projection; README,
 # Search quality; --whiten-cap 0 skips it):
-#   s2s train --variant whiten --whiten-cap 4 --init FILE.p11 --threads 2 \
+#   s2s train --variant whiten --whiten-cap 3 --init FILE.p11 --threads 2 \
 #       --list (the files of DIR/words.train.tsv) --out FILE
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
@@ -73,7 +73,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 HEPOCHS=25 VEPOCHS=6 OUT="$ROOT/data/s2s-default.model"
-MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6 LAST_PHASE=11 WHITEN_CAP=4
+MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6 LAST_PHASE=11 WHITEN_CAP=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;

@@ -25,12 +25,15 @@ info "$MODEL" > "$TMP/info0"
 info "$TMP/W.model" > "$TMP/info1"
 cmp -s "$TMP/info0" "$TMP/info1" && pass "same shape, head, features and statistics" ||
     fail "model info differs: $(diff "$TMP/info0" "$TMP/info1" | head -5)"
+passes() { "$S2S" model info "$1" | sed -n 's/.*"passes": \([0-9]*\)}.*/\1/p'; }
+p0=$(passes "$MODEL") # the shipped model was whitened once already
 "$S2S" model info "$TMP/W.model" > "$TMP/info"
-expect_grep '"whitening": \{"cap": 4, "windows": [0-9]+, "passes": 1\}' "$TMP/info" "model info tells it was whitened"
+expect_grep "\"whitening\": \\{\"cap\": 3, \"windows\": [0-9]+, \"passes\": $((${p0:-0} + 1))\\}" "$TMP/info" \
+    "model info tells it was whitened"
 expect_status 0 "whiten a whitened model" "$S2S" train -q --variant whiten --init "$TMP/W.model" \
     --out "$TMP/WW.model" "$TMP"/demo/*.wav
-"$S2S" model info "$TMP/WW.model" > "$TMP/info"
-expect_grep '"passes": 2\}' "$TMP/info" "and counts the passes"
+[ "$(passes "$TMP/WW.model")" = $((${p0:-0} + 2)) ] && pass "and counts the passes" ||
+    fail "passes: $(passes "$TMP/WW.model"), wanted $((${p0:-0} + 2))"
 "$S2S" embed --model "$MODEL" "$TMP"/demo/white_house.wav > "$TMP/v0" 2>/dev/null
 "$S2S" embed --model "$TMP/W.model" "$TMP"/demo/white_house.wav > "$TMP/v1" 2>/dev/null
 [ -s "$TMP/v1" ] && ! cmp -s "$TMP/v0" "$TMP/v1" && pass "the vectors change" ||
