@@ -573,7 +573,7 @@ int cmd_train(int argc, char **argv) {
         long num_windows;
         if (trainer_whiten(o.init_path, files, num_files, &windows, whiten_cap, o.num_threads,
                            o.out_path, &cb, &report, &num_windows, err, sizeof err) != 0) {
-            cli_error(o.init_path, "%s", err);
+            cli_error(NULL, "%s", err);
             goto done;
         }
         cli_note("%d directions scaled down (the largest held %.1f%% of the variance of %ld "

@@ -21,12 +21,20 @@ int trainer_whiten(const char *model_path, const char *const *files, int num_fil
                    const char *out_path, const trainer_callbacks *cb, whitening_report *report,
                    long *num_windows, char *err, int err_len) {
     *num_windows = 0;
-    model_file *init = model_file_read(model_path, err, err_len);
-    autoencoder *model = init ? autoencoder_from_file(init, err, err_len) : NULL;
+    char why[512];
+    model_file *init = model_file_read(model_path, why, sizeof why);
+    autoencoder *model = init ? autoencoder_from_file(init, why, sizeof why) : NULL;
     float passes = 0; /* whitenings the model has had already */
     if (init && model_file_scalar(init, "whiten.passes", &passes, err, err_len) != 0) passes = 0;
     model_file_free(init);
-    if (!model) return -1;
+    if (!model) {
+        snprintf(err, err_len, "%s: %s", model_path, why);
+        return -1;
+    }
+    if (passes > 0)
+        trainer_note(cb, "%s was whitened %.0f time%s already: another pass flattens its vector "
+                     "space further (measured: lower MAP; README, Retraining)", model_path, passes,
+                     passes > 1 ? "s" : "");
     const int V = autoencoder_vector_dim(model);
     whitening_stats stats;
     float *transform = malloc(sizeof(float) * V * V), *mean = malloc(sizeof(float) * V);
@@ -43,8 +51,10 @@ int trainer_whiten(const char *model_path, const char *const *files, int num_fil
     *num_windows = stats.count;
     trainer_note(cb, "embedded %ld windows of %.1f min of audio in %.1f s", stats.count, minutes,
                  trainer_now_s() - t0);
-    if (whitening_fit(&stats, cap, transform, mean, report, err, err_len) != 0)
+    if (whitening_fit(&stats, cap, transform, mean, report, why, sizeof why) != 0) {
+        snprintf(err, err_len, "the audio given: %s", why);
         goto done;
+    }
     if (autoencoder_fold_affine(model, transform, mean) != 0) {
         snprintf(err, err_len, "out of memory");
         goto done;
