@@ -164,14 +164,7 @@ START_TEST(test_mined_data_from_speech) {
     snprintf(a, sizeof a, "%s", test_fixture_path("audio/speech_a.wav"));
     snprintf(b, sizeof b, "%s", test_fixture_path("audio/speech_b.wav"));
     char err[256];
-    autoencoder_config config = autoencoder_config_default();
-    config.hidden_size = 16, config.vector_dim = 8;
-    autoencoder *m = autoencoder_new(&config, 3, err, sizeof err);
-    ck_assert_msg(m != NULL, "%s", err);
-    model_file *f = autoencoder_to_file(m);
-    ck_assert_int_eq(model_file_write(f, model_path, err, sizeof err), 0);
-    model_file_free(f);
-    autoencoder_free(m);
+    test_write_small_model(model_path, 3);
     trainer_options opts = trainer_defaults();
     mined_options mine = mined_defaults();
     mine.pairs.min_cosine = -1;

@@ -232,13 +232,7 @@ START_TEST(test_whiten_model_on_speech) {
     char model_path[512], out_path[512], err[256];
     snprintf(model_path, sizeof model_path, "%s/m.model", dir);
     snprintf(out_path, sizeof out_path, "%s/w.model", dir);
-    autoencoder_config config = autoencoder_config_default();
-    config.hidden_size = 16, config.vector_dim = 8;
-    autoencoder *m = autoencoder_new(&config, 3, err, sizeof err);
-    model_file *f = autoencoder_to_file(m);
-    ck_assert_int_eq(model_file_write(f, model_path, err, sizeof err), 0);
-    model_file_free(f);
-    autoencoder_free(m);
+    test_write_small_model(model_path, 3);
     char a[512], b[512];
     snprintf(a, sizeof a, "%s", test_fixture_path("audio/speech_a.wav"));
     snprintf(b, sizeof b, "%s", test_fixture_path("audio/speech_b.wav"));

@@ -1,6 +1,8 @@
 /* Shared helpers of the unit tests; see test_util.h. */
 #include "test_util.h"
+#include "autoencoder.h"
 #include "ctc.h"
+#include "model_file.h"
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,4 +87,16 @@ int test_next_labels(int *labels, int n, int C) {
         labels[i] = 1;
     }
     return 0;
+}
+
+void test_write_small_model(const char *path, uint64_t seed) {
+    char err[256];
+    autoencoder_config config = autoencoder_config_default();
+    config.hidden_size = 16, config.vector_dim = 8;
+    autoencoder *m = autoencoder_new(&config, seed, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    model_file *f = autoencoder_to_file(m);
+    ck_assert_msg(f && model_file_write(f, path, err, sizeof err) == 0, "%s: %s", path, err);
+    model_file_free(f);
+    autoencoder_free(m);
 }

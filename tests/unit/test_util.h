@@ -26,4 +26,9 @@ void test_random_log_probs(float *lp, int T, int C, uint64_t seed);
 /* The next label sequence of length n over classes 1..C-1 after labels (an
  * odometer, starting from all 1s); 0 when labels was the last. */
 int test_next_labels(int *labels, int n, int C);
+
+/* Writes a small untrained model (hidden 16, vectors of 8, default
+ * features; weights drawn from seed) to path, for tests that need a model
+ * file to load; fails the test when it cannot. */
+void test_write_small_model(const char *path, uint64_t seed);
 #endif
