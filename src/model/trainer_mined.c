@@ -114,7 +114,6 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
     mining_input in = {.vector_dim = autoencoder_vector_dim(model)};
     in.frames = calloc(num_files > 0 ? num_files : 1, sizeof *in.frames);
     in.file_of_group = malloc(sizeof(int) * (num_files > 0 ? num_files : 1));
-    window_set ws = {0};
     mined_pair *pairs = NULL;
     double audio_minutes = 0;
     int ok = 0;
@@ -123,13 +122,13 @@ trainer_data *trainer_data_load_mined(const trainer_options *opts, const char *m
         goto cleanup;
     }
     d->dim = features_dim(fo);
-    int rc = audio_windows_visit(model, files, num_files, windows, opts->num_threads, 0,
-                                 gather_file, &in, cb, &audio_minutes, err, err_len);
-    ws = in.ws;
-    if (rc < 0) goto cleanup;
+    if (audio_windows_visit(model, files, num_files, windows, opts->num_threads, 0, gather_file,
+                            &in, cb, &audio_minutes, err, err_len) < 0)
+        goto cleanup;
     d->num_files = in.num_groups;
     const int V = in.vector_dim, num_groups = in.num_groups;
-    feature_matrix *frames = in.frames;
+    const window_set ws = in.ws;
+    const feature_matrix *frames = in.frames;
     const int *file_of_group = in.file_of_group;
     *num_windows = ws.num;
     pair_miner_options mine = options->pairs;
@@ -174,8 +173,8 @@ cleanup:
     for (int g = 0; g < in.num_groups; g++) features_free(&in.frames[g]);
     free(in.frames);
     free(in.file_of_group);
-    free(ws.vectors);
-    free(ws.windows);
+    free(in.ws.vectors);
+    free(in.ws.windows);
     free(pairs);
     autoencoder_free(model);
     if (!ok) {
