@@ -36,7 +36,8 @@ static void model_settings_json(const autoencoder *m, int full, char *out, int l
         snprintf(out + n, len - n, "}");
 }
 
-static int open_for_writing(index_session *s, const char *model_path, char *err, int err_len) {
+static int open_for_writing(index_session *s, const char *db_path, const char *model_path,
+                            char *err, int err_len) {
     if (load_model(s, model_path ? model_path : cli_default_model_path(), err, err_len) != 0)
         return -1;
     int64_t active = 0;
@@ -48,8 +49,10 @@ static int open_for_writing(index_session *s, const char *model_path, char *err,
         if (!same && current.num_segments > 0) {
             snprintf(err, err_len,
                      "the index holds vectors of model %s (%s), not of %s (%s); use another --db "
-                     "or the index's model",
-                     current.name, current.file_hash, s->model_path, autoencoder_hash(s->model));
+                     "or the index's model, or re-embed the index with this one first "
+                     "(s2s reindex --db %s --model %s)",
+                     current.name, current.file_hash, s->model_path, autoencoder_hash(s->model),
+                     db_path, s->model_path);
             index_model_free(&current);
             return -1;
         }
@@ -64,7 +67,8 @@ static int open_for_writing(index_session *s, const char *model_path, char *err,
     return index_set_active_model(s->db, s->model_id, err, err_len);
 }
 
-static int open_for_reading(index_session *s, const char *model_path, char *err, int err_len) {
+static int open_for_reading(index_session *s, const char *db_path, const char *model_path,
+                            char *err, int err_len) {
     int64_t active = 0;
     if (index_get_active_model(s->db, &active, err, err_len) != 0) return -1;
     if (!active) {
@@ -83,8 +87,10 @@ static int open_for_reading(index_session *s, const char *model_path, char *err,
     if (strcmp(current.file_hash, autoencoder_hash(s->model)) != 0) {
         snprintf(err, err_len,
                  "the index's vectors were made by model %s (%s), not by %s (%s): vectors of two "
-                 "models cannot be compared",
-                 current.name, current.file_hash, s->model_path, autoencoder_hash(s->model));
+                 "models cannot be compared; to search with it, re-embed the index first "
+                 "(s2s reindex --db %s --model %s)",
+                 current.name, current.file_hash, s->model_path, autoencoder_hash(s->model),
+                 db_path, s->model_path);
         goto cleanup;
     }
     s->model_id = active;
@@ -102,8 +108,8 @@ int index_session_open(index_session *s, const char *db_path, const char *model_
         snprintf(err, err_len, "%s: %s", db_path, db_err);
         return -1;
     }
-    int rc = writing ? open_for_writing(s, model_path, err, err_len)
-                     : open_for_reading(s, model_path, err, err_len);
+    int rc = writing ? open_for_writing(s, db_path, model_path, err, err_len)
+                     : open_for_reading(s, db_path, model_path, err, err_len);
     if (rc != 0) index_session_close(s);
     return rc;
 }

@@ -113,4 +113,17 @@ expect_status 1 "query with another model" "$S2S" query --db "$DB" --model "$TMP
 expect_grep "made by model .* not by .*other.model" "$TMP/err" "query names both models"
 expect_status 1 "index with another model" "$S2S" index -q --db "$DB" --model "$TMP/other.model" "$QUERY"
 expect_grep "holds vectors of model .* not of .*other.model" "$TMP/err" "index names both models"
+expect_grep "s2s reindex --db $DB --model $TMP/other.model" "$TMP/err" "and says how to switch to it"
+# The model file the index names replaced by another (an upgrade of the
+# shipped model): refused, with the way out.
+cp "$S2S_DATA_DIR/s2s-default.model" "$TMP/upgraded.model"
+expect_status 0 "index with a model file" "$S2S" index -q --no-transcripts --db "$TMP/up.db" \
+    --model "$TMP/upgraded.model" "$QUERY"
+expect_status 0 "the file replaced by another model of its shape" "$S2S" train -q --variant whiten \
+    --init "$S2S_DATA_DIR/s2s-default.model" --out "$TMP/upgraded.model" "$DEMO"/*.wav
+expect_status 1 "query after the model file changed" "$S2S" query --db "$TMP/up.db" "$QUERY"
+expect_grep "made by model .*upgraded.model \([0-9a-f]{16}\), not by .*upgraded.model \([0-9a-f]{16}\).*s2s reindex --db $TMP/up.db --model $TMP/upgraded.model" \
+    "$TMP/err" "names both versions and the reindex that fixes it"
+expect_status 0 "reindex with the new file" "$S2S" reindex -q --db "$TMP/up.db" --model "$TMP/upgraded.model"
+expect_status 0 "then query" "$S2S" query --db "$TMP/up.db" "$QUERY"
 finish
