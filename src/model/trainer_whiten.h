@@ -13,7 +13,7 @@
  * scaled down to it.  Chosen on the development sets (README, Search
  * quality): mean MAP of the three 0.520 with 3, 0.517 with 4, 0.515 with 2,
  * 0.506 with 6, 0.501 without. */
-#define WHITEN_DEFAULT_CAP 3.0
+#define WHITEN_DEFAULT_CAP 3 /* a plain number, so that --help spells it */
 
 /* Loads the model at model_path, embeds the windows of the num_files files
  * (cut by windows, as the index cuts them; num_threads threads), fits the
