@@ -32,6 +32,11 @@ struct char_lm {
     size_t capacity, num_entries; /* capacity a power of two, at most 3/4 full */
     int recent[CHAR_LM_MAX_ORDER]; /* the stream's last order-1 labels, oldest first */
     int num_recent;
+    /* Where the n-grams of lengths 0..order ending at the last counted label
+     * were (hint[n]): the next label's histories are those n-grams, so
+     * counting tries these slots before probing (a hint is only a guess,
+     * checked against the key: a grow may have moved the entry) */
+    size_t hint[CHAR_LM_MAX_ORDER + 1];
     long num_seen, num_ngrams;
 };
 
@@ -82,8 +87,11 @@ static int grow(char_lm *lm) {
     return 0;
 }
 
-/* The entry of key, created with zero counts when new; NULL when out of memory. */
-static lm_entry *find_or_add(char_lm *lm, uint64_t key) {
+/* The entry of key, created with zero counts when new; NULL when out of
+ * memory.  Tries slot hint first (any value is safe). */
+static lm_entry *find_or_add(char_lm *lm, uint64_t key, size_t hint) {
+    if (hint < lm->capacity && key_of(&lm->table[hint]) == key)
+        return &lm->table[hint];
     if (4 * (lm->num_entries + 1) > 3 * lm->capacity && grow(lm) != 0)
         return NULL;
     size_t i = slot_of(key, lm->capacity);
@@ -131,20 +139,26 @@ static int count_one(char_lm *lm, int label) {
     for (int i = 0; i < h_max; i++)
         seq[i] = lm->recent[i];
     seq[h_max] = label;
+    size_t next_hint[CHAR_LM_MAX_ORDER + 1];
+    next_hint[0] = lm->hint[0]; /* the empty sequence ends everywhere */
     for (int h = 0; h <= h_max; h++) {
         // the n-gram is the last h recent labels and label; its history those h
         const int *ngram = seq + (h_max - h);
-        lm_entry *e = find_or_add(lm, pack(ngram, h + 1));
+        lm_entry *e = find_or_add(lm, pack(ngram, h + 1), SIZE_MAX);
         if (!e)
             return -1;
         const int is_new = e->count++ == 0;
         lm->num_ngrams += is_new;
-        lm_entry *history = find_or_add(lm, pack(ngram, h));
+        next_hint[h + 1] = (size_t)(e - lm->table);
+        lm_entry *history = find_or_add(lm, pack(ngram, h), lm->hint[h]);
         if (!history)
             return -1;
         history->total++;
         history->key_types += (uint64_t)is_new << TYPES_SHIFT;
+        if (h == 0) next_hint[0] = (size_t)(history - lm->table);
     }
+    for (int h = 0; h <= h_max + 1; h++)
+        lm->hint[h] = next_hint[h];
     if (lm->order > 1) {
         if (lm->num_recent == lm->order - 1) {
             for (int i = 1; i < lm->num_recent; i++)
