@@ -83,12 +83,10 @@ static int model_info(const char *path) {
     }
     printf("%s\"optimiser_state\": %s}", first ? "" : ", ",
            model_file_find(f, "train.adam_m") ? "true" : "false");
-    float cap, windows, passes; /* s2s train --variant whiten */
-    if (model_file_scalar(f, "whiten.cap", &cap, err, sizeof err) == 0 &&
-        model_file_scalar(f, "whiten.windows", &windows, err, sizeof err) == 0 &&
-        model_file_scalar(f, "whiten.passes", &passes, err, sizeof err) == 0)
-        printf(",\n \"whitening\": {\"cap\": %g, \"windows\": %.0f, \"passes\": %.0f}", cap,
-               windows, passes);
+    float cap; /* s2s train --variant whiten */
+    long windows;
+    if (autoencoder_whitening(m, NULL, &cap, &windows))
+        printf(",\n \"whitening\": {\"cap\": %g, \"windows\": %ld}", cap, windows);
     printf("}\n");
     autoencoder_free(m);
     model_file_free(f);

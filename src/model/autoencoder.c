@@ -27,6 +27,11 @@ struct autoencoder {
     feature_options fopts;
     feature_stats stats;
     char hash[17];
+    /* The whitening folded into the projection (autoencoder_set_whitening):
+     * transform (V, V) then mean (V) in one allocation, NULL when none */
+    float *whitening;
+    float whitening_cap;
+    long whitening_windows;
 };
 
 static const float *val(const autoencoder *m, int idx) { return m->params.tensors[idx].value; }
@@ -121,6 +126,14 @@ autoencoder *autoencoder_add_ctc_head(const autoencoder *m, int classes, int hid
     }
     out->fopts = m->fopts;
     out->stats = m->stats;
+    const float *mean;
+    const float *transform = autoencoder_whitening(m, &mean, NULL, NULL);
+    if (transform && autoencoder_set_whitening(out, transform, mean, m->whitening_cap,
+                                               m->whitening_windows) != 0) {
+        snprintf(err, err_len, "out of memory");
+        autoencoder_free(out);
+        return NULL;
+    }
     return out;
 }
 
@@ -128,6 +141,7 @@ void autoencoder_free(autoencoder *m) {
     if (!m)
         return;
     nn_params_free(&m->params);
+    free(m->whitening);
     free(m);
 }
 
@@ -152,6 +166,13 @@ model_file *autoencoder_to_file(const autoencoder *m) {
     }
     if (rc == 0)
         rc |= model_file_put_features(f, &m->fopts, &m->stats);
+    if (rc == 0 && m->whitening) {
+        uint32_t V = (uint32_t)m->cfg.vector_dim, square[2] = {V, V}, vector[1] = {V};
+        rc |= model_file_add(f, "whiten.transform", MODEL_DTYPE_F32, m->whitening, 2, square);
+        rc |= model_file_add(f, "whiten.mean", MODEL_DTYPE_F32, m->whitening + V * V, 1, vector);
+        rc |= model_file_add_scalar(f, "whiten.cap", m->whitening_cap);
+        rc |= model_file_add_scalar(f, "whiten.windows", (float)m->whitening_windows);
+    }
     if (rc != 0) {
         model_file_free(f);
         return NULL;
@@ -169,6 +190,27 @@ static int read_int_scalar(const model_file *f, const char *name, int *out, char
         return -1;
     }
     *out = (int)v;
+    return 0;
+}
+
+/* Reads the optional whitening records (autoencoder_to_file writes them). */
+static int read_whitening(const model_file *f, autoencoder *m, char *err, int err_len) {
+    const long V = m->cfg.vector_dim;
+    const float *transform = model_file_f32(f, "whiten.transform", V * V, err, err_len);
+    const float *mean = transform ? model_file_f32(f, "whiten.mean", V, err, err_len) : NULL;
+    float cap = 0, windows = 0;
+    if (!mean || model_file_scalar(f, "whiten.cap", &cap, err, err_len) != 0 ||
+        model_file_scalar(f, "whiten.windows", &windows, err, err_len) != 0)
+        return -1;
+    for (long k = 0; k < V * V + V; k++)
+        if (!isfinite(k < V * V ? transform[k] : mean[k - V * V])) {
+            snprintf(err, err_len, "model record whiten: value %ld is not finite", k);
+            return -1;
+        }
+    if (autoencoder_set_whitening(m, transform, mean, cap, (long)windows) != 0) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
@@ -231,6 +273,8 @@ autoencoder *autoencoder_from_file(const model_file *f, char *err, int err_len) 
             snprintf(err, err_len, "model's normalisation statistics are invalid (dim %d)", d);
             goto fail;
         }
+    if (model_file_find(f, "whiten.transform") && read_whitening(f, m, err, err_len) != 0)
+        goto fail;
     memcpy(m->hash, f->hash, sizeof m->hash);
     m->hash[16] = 0;
     return m;
@@ -863,4 +907,30 @@ int autoencoder_fold_affine(autoencoder *m, const float *transform, const float 
     free(b_new);
     m->hash[0] = '\0'; /* another model now: its file, when written, names it */
     return 0;
+}
+
+int autoencoder_set_whitening(autoencoder *m, const float *transform, const float *mean, float cap,
+                              long windows) {
+    const size_t V = (size_t)m->cfg.vector_dim;
+    free(m->whitening);
+    m->whitening = NULL;
+    if (!transform)
+        return 0;
+    if (!(m->whitening = malloc(sizeof(float) * (V * V + V))))
+        return -1;
+    memcpy(m->whitening, transform, sizeof(float) * V * V);
+    memcpy(m->whitening + V * V, mean, sizeof(float) * V);
+    m->whitening_cap = cap;
+    m->whitening_windows = windows;
+    return 0;
+}
+
+const float *autoencoder_whitening(const autoencoder *m, const float **mean, float *cap,
+                                   long *windows) {
+    if (!m->whitening)
+        return NULL;
+    if (mean) *mean = m->whitening + (size_t)m->cfg.vector_dim * m->cfg.vector_dim;
+    if (cap) *cap = m->whitening_cap;
+    if (windows) *windows = m->whitening_windows;
+    return m->whitening;
 }

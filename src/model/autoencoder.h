@@ -162,6 +162,20 @@ int autoencoder_encode(const autoencoder *m, encoder_state *s, const float *fram
  * Returns 0, or -1 when out of memory (the model then unchanged). */
 int autoencoder_fold_affine(autoencoder *m, const float *transform, const float *mean);
 
+/* The whitening folded into the projection (s2s train --variant whiten;
+ * trainer_whiten.h), kept with the model so that fitting it again replaces
+ * it instead of compounding it.  autoencoder_set_whitening records that
+ * transform (V, V) and mean (V), already folded in with
+ * autoencoder_fold_affine, are the model's whitening, fitted with that cap
+ * on that many windows (transform NULL: none); 0, or -1 when out of memory.
+ * The model file keeps it (whiten.* records) and so does training.
+ * autoencoder_whitening returns the transform and fills the rest (each may
+ * be NULL), or NULL when there is none. */
+int autoencoder_set_whitening(autoencoder *m, const float *transform, const float *mean, float cap,
+                              long windows);
+const float *autoencoder_whitening(const autoencoder *m, const float **mean, float *cap,
+                                   long *windows);
+
 /* Whether the model has a CTC head, and its number of classes (0 without). */
 int autoencoder_ctc_classes(const autoencoder *m);
 

@@ -111,3 +111,25 @@ done:
     free(scale);
     return rc;
 }
+
+int whitening_invert(const float *transform, int dim, float *inverse) {
+    double *a = malloc(sizeof(double) * dim * dim), *u = malloc(sizeof(double) * dim * dim);
+    double *values = malloc(sizeof(double) * dim);
+    int rc = -1;
+    if (!a || !u || !values) goto done;
+    for (int i = 0; i < dim * dim; i++) a[i] = transform[i];
+    if (symmetric_eigen(a, dim, values, u) != 0 || !(values[dim - 1] > 0)) goto done;
+    for (int i = 0; i < dim; i++) /* U diag(1 / values) U^T */
+        for (int j = 0; j < dim; j++) {
+            double sum = 0;
+            for (int k = 0; k < dim; k++)
+                sum += u[(size_t)i * dim + k] / values[k] * u[(size_t)j * dim + k];
+            inverse[(size_t)i * dim + j] = (float)sum;
+        }
+    rc = 0;
+done:
+    free(a);
+    free(u);
+    free(values);
+    return rc;
+}

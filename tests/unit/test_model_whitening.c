@@ -261,6 +261,30 @@ START_TEST(test_whiten_model_on_speech) {
     }
     ck_assert_int_eq(memcmp(autoencoder_feature_options(before), autoencoder_feature_options(after),
                             sizeof(feature_options)), 0);
+    float cap;
+    long windows_fitted;
+    ck_assert_ptr_null(autoencoder_whitening(before, NULL, NULL, NULL));
+    ck_assert_ptr_nonnull(autoencoder_whitening(after, NULL, &cap, &windows_fitted));
+    ck_assert(cap == 1.0f);
+    ck_assert_int_eq(windows_fitted, num_windows);
+    /* Whitened again on the same audio: the first whitening is undone and
+     * the same one fitted, so the projection comes back (to rounding). */
+    char again_path[512];
+    snprintf(again_path, sizeof again_path, "%s/ww.model", dir);
+    ck_assert_msg(trainer_whiten(out_path, files, 3, &windows, 1.0, 1, again_path, NULL, &report,
+                                 &num_windows, err, sizeof err) == 0, "%s", err);
+    autoencoder *again = autoencoder_load(again_path, err, sizeof err);
+    ck_assert_msg(again != NULL, "%s", err);
+    const NnParams *p2 = autoencoder_params_const(again);
+    for (int t = 0; t < p1->num_tensors; t++) {
+        const NnTensor *t1 = &p1->tensors[t], *t2 = &p2->tensors[t];
+        double scale = 1e-6;
+        for (size_t k = 0; k < t1->num_elems; k++) scale = fmax(scale, fabs(t1->value[k]));
+        for (size_t k = 0; k < t1->num_elems; k++)
+            ck_assert_msg(fabs(t1->value[k] - t2->value[k]) <= 1e-3 * scale, "%s[%zu]: %g vs %g",
+                          t1->name, k, t1->value[k], t2->value[k]);
+    }
+    autoencoder_free(again);
     autoencoder_free(before);
     autoencoder_free(after);
     /* no speech at all: a clear error, no model written */
