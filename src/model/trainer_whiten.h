@@ -18,13 +18,16 @@
 /* Loads the model at model_path, embeds the windows of the num_files files
  * (cut by windows, as the index cuts them; num_threads threads), fits the
  * capped map on the projection's outputs and writes the model with the map
- * folded in (and recorded: autoencoder_set_whitening) to out_path.  A
- * model whitened already has that whitening undone first, so the new one
- * replaces it: whitening twice on the same audio gives the same vectors
- * (a second map fitted on top would flatten the space further, as the cap
- * is relative to the mean variance, which the first lowered).  A file that cannot be read goes to
- * cb->file_failed and is skipped.  Fills *report and *num_windows.  Returns
- * 0, or -1 with err (no model, too little speech, cannot write). */
+ * folded in (and recorded: autoencoder_set_whitening) to out_path.
+ *
+ * A model whitened already has that whitening undone first, so the new one
+ * replaces it: whitening twice on the same audio gives the same vectors (a
+ * second map fitted on top would flatten the space further, as the cap is
+ * relative to the mean variance, which the first lowered).
+ *
+ * A file that cannot be read goes to cb->file_failed and is skipped.  Fills
+ * *report and *num_windows.  Returns 0, or -1 with err (no model, too
+ * little speech, cannot write). */
 int trainer_whiten(const char *model_path, const char *const *files, int num_files,
                    const segmenter_options *windows, double cap, int num_threads,
                    const char *out_path, const trainer_callbacks *cb, whitening_report *report,

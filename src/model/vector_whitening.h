@@ -49,6 +49,7 @@ typedef struct {
  * (fewer than dim + 1 vectors, no variance, or out of memory). */
 int whitening_fit(const whitening_stats *stats, double cap, float *transform, float *mean,
                   whitening_report *report, char *err, int err_len);
+
 /* The inverse of a fitted transform (symmetric, its eigenvalues the scales
  * in (0, 1]), dim x dim row-major: what undoes a whitening before another
  * is fitted.  Returns 0, or -1 when the matrix is not invertible (an
