@@ -67,6 +67,20 @@ expect_status 1 "a bad file among the audio" "$S2S" train --variant whiten --ini
 expect_grep "bad file é.wav" "$TMP/err" "names the bad file"
 cmp -s "$TMP/W.model" "$TMP/W2.model" && pass "the rest give the same model" || fail "the bad file changed the model"
 
+# A model path with a space and a non-ASCII letter, written whole or not at
+# all: killed while it embeds, it leaves no file (the write is atomic).
+expect_status 0 "an --out path with a space and é" "$S2S" train -q --variant whiten --init "$MODEL" \
+    --out "$TMP/my modèle.model" "$TMP"/demo/*.wav
+"$S2S" model info "$TMP/my modèle.model" > /dev/null 2>&1 && pass "that model loads" || fail "that model does not load"
+"$S2S" train -q --variant whiten --init "$MODEL" --threads 1 --out "$TMP/killed.model" \
+    "$TMP"/demo/*.wav "$TMP"/demo/*.wav "$TMP"/demo/*.wav &
+sleep 0.5
+kill -9 $! 2>/dev/null
+wait $! 2>/dev/null
+if [ ! -e "$TMP/killed.model" ]; then pass "killed mid-run: no model file"
+elif "$S2S" model info "$TMP/killed.model" > /dev/null 2>&1; then pass "killed after the write: a whole model"
+else fail "killed mid-run left a broken model"; fi
+
 # No speech at all: an error that says so, and no model.
 sox -n -r 16000 -b 16 -c 1 "$TMP/silence.wav" trim 0 3 2>/dev/null ||
     python3 -c "import wave,sys; w=wave.open(sys.argv[1],'w'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(bytes(96000))" "$TMP/silence.wav"
