@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* audio_windows_visit's visitor: adds a file's windows (the projection's
+ * outputs) to the running sums in ctx (whitening_stats). */
 static int add_windows(void *ctx, int file, feature_matrix *frames, const embedded_segments *segs,
                        char *err, int err_len) {
     (void)file, (void)frames;
