@@ -25,6 +25,19 @@ void whitening_stats_free(whitening_stats *stats) {
     *stats = (whitening_stats){0};
 }
 
+/* out (dim, dim) = U diag(d) U^T, U's columns the eigenvectors (row-major,
+ * as symmetric_eigen gives them): a map that scales each eigendirection by
+ * its d. */
+static void scale_eigendirections(const double *u, const double *d, int dim, float *out) {
+    for (int i = 0; i < dim; i++)
+        for (int j = 0; j < dim; j++) {
+            double sum = 0;
+            for (int k = 0; k < dim; k++)
+                sum += u[(size_t)i * dim + k] * d[k] * u[(size_t)j * dim + k];
+            out[(size_t)i * dim + j] = (float)sum;
+        }
+}
+
 enum { BLOCK = 1024 }; /* rows summed in float before joining the double sums */
 
 int whitening_stats_add(whitening_stats *stats, const float *vectors, long num) {
@@ -90,15 +103,8 @@ int whitening_fit(const whitening_stats *stats, double cap, float *transform, fl
         total_after += after;
         if (after > top_after) top_after = after;
     }
-    for (int i = 0; i < dim; i++) { /* transform = U diag(scale) U^T */
-        for (int j = 0; j < dim; j++) {
-            double sum = 0;
-            for (int k = 0; k < dim; k++)
-                sum += vectors[(size_t)i * dim + k] * scale[k] * vectors[(size_t)j * dim + k];
-            transform[(size_t)i * dim + j] = (float)sum;
-        }
-        mean[i] = (float)mu[i];
-    }
+    scale_eigendirections(vectors, scale, dim, transform);
+    for (int i = 0; i < dim; i++) mean[i] = (float)mu[i];
     if (report)
         *report = (whitening_report){scaled, (values[0] > 0 ? values[0] : 0) / total,
                                      top_after / total_after};
@@ -119,13 +125,8 @@ int whitening_invert(const float *transform, int dim, float *inverse) {
     if (!a || !u || !values) goto done;
     for (int i = 0; i < dim * dim; i++) a[i] = transform[i];
     if (symmetric_eigen(a, dim, values, u) != 0 || !(values[dim - 1] > 0)) goto done;
-    for (int i = 0; i < dim; i++) /* U diag(1 / values) U^T */
-        for (int j = 0; j < dim; j++) {
-            double sum = 0;
-            for (int k = 0; k < dim; k++)
-                sum += u[(size_t)i * dim + k] / values[k] * u[(size_t)j * dim + k];
-            inverse[(size_t)i * dim + j] = (float)sum;
-        }
+    for (int k = 0; k < dim; k++) values[k] = 1 / values[k];
+    scale_eigendirections(u, values, dim, inverse);
     rc = 0;
 done:
     free(a);
