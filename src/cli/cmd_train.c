@@ -292,6 +292,36 @@ static int run_bench(const trainer_options *o, long frames, long steps) {
     return EXIT_OK;
 }
 
+/* `train --reindex`: re-embeds db_path's recordings with the model just
+ * written; the exit status, status (the training's) unless reindexing
+ * failed. */
+static int reindex_with_new_model(const char *db_path, const char *model_path, int status) {
+    segmenter_options segmenter = segmenter_defaults();
+    int reindexed = reindex_run(db_path, model_path, (int)sysconf(_SC_NPROCESSORS_ONLN), &segmenter);
+    return reindexed != EXIT_OK ? reindexed : status;
+}
+
+/* `train --variant whiten`: fits the whitening of o->init_path's model on the
+ * files and writes o->out_path, reporting what it did.  0, or -1 after
+ * reporting the error. */
+static int run_whiten(const trainer_options *o, const char *const *files, int num_files,
+                      double cap, const trainer_callbacks *cb) {
+    segmenter_options windows = segmenter_defaults(); /* the index's windows */
+    whitening_report report;
+    long num_windows;
+    char err[CLI_ERR_LEN];
+    if (trainer_whiten(o->init_path, files, num_files, &windows, cap, o->num_threads, o->out_path,
+                       cb, &report, &num_windows, err, sizeof err) != 0) {
+        cli_error(NULL, "%s", err);
+        return -1;
+    }
+    cli_note("%d directions scaled down (the largest held %.1f%% of the variance of %ld "
+             "windows, now %.1f%%)\nwrote %s\n", report.directions_scaled,
+             100 * report.top_share_before, num_windows, 100 * report.top_share_after,
+             o->out_path);
+    return 0;
+}
+
 /* Set by `s2s retrain`: train --reindex. */
 static int reindex_after;
 
@@ -568,20 +598,12 @@ int cmd_train(int argc, char **argv) {
     trainer_callbacks cb = {on_progress, on_file_failed, on_note, &num_failed};
     char err[CLI_ERR_LEN];
     if (whiten) {
-        segmenter_options windows = segmenter_defaults(); /* the index's windows */
-        whitening_report report;
-        long num_windows;
-        if (trainer_whiten(o.init_path, files, num_files, &windows, whiten_cap, o.num_threads,
-                           o.out_path, &cb, &report, &num_windows, err, sizeof err) != 0) {
-            cli_error(NULL, "%s", err);
+        if (run_whiten(&o, files, num_files, whiten_cap, &cb) != 0)
             goto done;
-        }
-        cli_note("%d directions scaled down (the largest held %.1f%% of the variance of %ld "
-                 "windows, now %.1f%%)\nwrote %s\n", report.directions_scaled,
-                 100 * report.top_share_before, num_windows, 100 * report.top_share_after,
-                 o.out_path);
         status = num_failed ? EXIT_SOME_FAILED : EXIT_OK;
-        goto reindex_step;
+        if (reindex)
+            status = reindex_with_new_model(db_path, o.out_path, status);
+        goto done;
     }
     feature_options fo = features_model_defaults();
     if (o.init_path) {
@@ -618,15 +640,8 @@ int cmd_train(int argc, char **argv) {
     if (rc == 0)
         cli_note("wrote %s\n", o.out_path);
     status = num_failed ? EXIT_SOME_FAILED : EXIT_OK;
-    if (rc != 0) /* stopped and checkpointed: nothing to reindex yet */
-        goto done;
-reindex_step:
-    if (reindex) {
-        segmenter_options segmenter = segmenter_defaults();
-        int reindexed = reindex_run(db_path, o.out_path, (int)sysconf(_SC_NPROCESSORS_ONLN), &segmenter);
-        if (reindexed != EXIT_OK)
-            status = reindexed;
-    }
+    if (rc == 0 && reindex) /* not when stopped and checkpointed: nothing to reindex yet */
+        status = reindex_with_new_model(db_path, o.out_path, status);
 done:
     trainer_data_free(data);
     path_list_free(&listed);
