@@ -91,6 +91,11 @@ static const char *const help =
     "                       evened out on the windows of the audio, directions\n"
     "                       holding more than --whiten-cap times the mean variance\n"
     "                       scaled down to it; the encoder and transcripts stay)\n"
+    "  --contrast X         correspond, mined: add X times a contrastive loss: each\n"
+    "                       window's vector must be closer to its partner's than to\n"
+    "                       the batch's other partners (InfoNCE; default 0: none)\n"
+    "  --contrast-temperature T\n"
+    "                       the contrastive loss's temperature (default 0.1)\n"
     "  --whiten-cap X       whiten: the cap, at least 1 (default "
     SPELL_VALUE(WHITEN_DEFAULT_CAP) ")\n"
     "  --mine-cosine X      mined: pairs below this cosine are dropped (default 0.8)\n"
@@ -362,6 +367,7 @@ int cmd_train(int argc, char **argv) {
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
         O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_PROJECTION_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
         O_MINE_WINDOWS, O_PRECISION, O_VTLP, O_SPEED, O_TIME_MASK, O_WHITEN_CAP,
+        O_CONTRAST, O_CONTRAST_T,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -392,6 +398,8 @@ int cmd_train(int argc, char **argv) {
         {"speed", required_argument, 0, O_SPEED},
         {"time-mask", required_argument, 0, O_TIME_MASK},
         {"whiten-cap", required_argument, 0, O_WHITEN_CAP},
+        {"contrast", required_argument, 0, O_CONTRAST},
+        {"contrast-temperature", required_argument, 0, O_CONTRAST_T},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -502,6 +510,14 @@ int cmd_train(int argc, char **argv) {
             if (cli_parse_float("train", "--time-mask", optarg, 0.0, 0.5, &x) != 0) return EXIT_USAGE;
             o.time_mask = (float)x;
             break;
+        case O_CONTRAST:
+            if (cli_parse_float("train", "--contrast", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
+            o.contrast_weight = (float)x;
+            break;
+        case O_CONTRAST_T:
+            if (cli_parse_float("train", "--contrast-temperature", optarg, 0.01, 10.0, &x) != 0) return EXIT_USAGE;
+            o.contrast_temperature = (float)x;
+            break;
         case O_REINDEX: reindex = 1; break;
         case 'o': o.out_path = optarg; break;
         case O_BENCH: bench = 1; break;
@@ -586,6 +602,10 @@ int cmd_train(int argc, char **argv) {
         usage = "--projection-only keeps the CTC head fixed; not with --transcripts";
     else if (o.variant == TRAINER_CORRESPOND && !words && !mined)
         usage = "--variant correspond needs --words";
+    else if (o.contrast_weight > 0 && o.variant != TRAINER_CORRESPOND)
+        usage = "--contrast needs pairs: --variant correspond or mined";
+    else if (o.contrast_weight > 0 && o.head_only)
+        usage = "--contrast trains the vectors; not with --head-only";
     if (usage) {
         status = cli_usage_error(command, "%s", usage);
         goto done;

@@ -404,17 +404,21 @@ void encoder_state_free(encoder_state *s) {
     free(s);
 }
 
+enum { WHOLE_SEQUENCES = -1 }; /* encode_pass's num_prefixes: one vector per sequence */
+
 /* The encoder's one pass over a batch (autoencoder_encode_prefixes'
- * contract), which also writes the top layer's outputs (T, B, H) of every
- * step up to the longest sequence when top_out is not NULL. */
+ * contract; num_prefixes WHOLE_SEQUENCES: autoencoder_encode_batch's), which also
+ * writes the top layer's outputs (T, B, H) of every step up to the longest
+ * sequence when top_out is not NULL. */
 static int encode_pass(const autoencoder *m, encoder_state *s, const float *frames,
                        const int *lengths, int T, int B, const int *prefix_lengths,
                        int num_prefixes, float *out, float *top_out) {
-    if (B < 1 || B > s->max_batch || T < 0 || T > s->max_frames || num_prefixes < 0 ||
-        num_prefixes > s->max_frames)
+    const int whole = num_prefixes == WHOLE_SEQUENCES; /* one vector per sequence, at its end */
+    if (B < 1 || B > s->max_batch || T < 0 || T > s->max_frames ||
+        (num_prefixes < 0 && !whole) || num_prefixes > s->max_frames)
         return -1;
     const int D = m->cfg.input_dim, H = m->cfg.hidden_size, L = m->cfg.num_layers,
-              V = m->cfg.vector_dim, G = 4 * H, P = num_prefixes;
+              V = m->cfg.vector_dim, G = 4 * H, P = whole ? 1 : num_prefixes;
     if (P > 0)
         memset(out, 0, sizeof(float) * (size_t)B * P * V);
     int max_len = 0;
@@ -422,11 +426,11 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
         if (lengths[b] > max_len)
             max_len = lengths[b] < T ? lengths[b] : T;
     int max_prefix = 0;
-    for (int p = 0; p < P; p++)
+    for (int p = 0; p < P && !whole; p++)
         if (prefix_lengths[p] > max_prefix)
             max_prefix = prefix_lengths[p];
     int steps = max_len < max_prefix ? max_len : max_prefix; /* no step beyond is needed */
-    if (top_out)
+    if (top_out || whole)
         steps = max_len;
     for (int l = 0; l < L; l++) {
         memset(s->h[l], 0, sizeof(float) * B * H);
@@ -489,10 +493,12 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
                 }
                 if (l != L - 1)
                     continue;
-                // Top layer: vectors of the prefixes that end after step t.
+                // Top layer: vectors of the prefixes that end after step t
+                // (whole sequences: after the last step, every state being
+                // kept past its sequence's end).
                 int have_proj = 0;
                 for (int p = 0; p < P; p++) {
-                    if (prefix_lengths[p] != t + 1)
+                    if (whole ? t + 1 != steps : prefix_lengths[p] != t + 1)
                         continue;
                     if (!have_proj) {
                         for (int b = 0; b < B; b++) {
@@ -506,7 +512,7 @@ static int encode_pass(const autoencoder *m, encoder_state *s, const float *fram
                         have_proj = 1;
                     }
                     for (int b = 0; b < B; b++) {
-                        if (prefix_lengths[p] > lengths[b])
+                        if (whole ? lengths[b] < 1 : prefix_lengths[p] > lengths[b])
                             continue;
                         float *dst = out + ((size_t)b * P + p) * V;
                         if (s->unnormalised)
@@ -533,6 +539,11 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
                                 const int *lengths, int T, int B, const int *prefix_lengths,
                                 int num_prefixes, float *out) {
     return encode_pass(m, s, frames, lengths, T, B, prefix_lengths, num_prefixes, out, NULL);
+}
+
+int autoencoder_encode_batch(const autoencoder *m, encoder_state *s, const float *frames,
+                             const int *lengths, int T, int B, float *out) {
+    return encode_pass(m, s, frames, lengths, T, B, NULL, WHOLE_SEQUENCES, out, NULL);
 }
 
 int autoencoder_ctc_classes(const autoencoder *m) { return m->cfg.ctc_classes; }
@@ -595,6 +606,7 @@ struct autoencoder_work {
     float *d_h0[AE_MAX_LAYERS], *d_c0[AE_MAX_LAYERS]; /* (B, H) */
     float *d_init;                 /* (B, 2LH) gradient of dec_init's pre-activation */
     float *d_u, *d_z;              /* (B, V) */
+    float *d_vec;                  /* (B, V) the batch's vector loss's gradient on u */
     float *d_proj_in;              /* (B, 2H) */
     float *d_h_fin, *d_c_fin;      /* (B, H) */
     /* CTC head (NULL without one) */
@@ -622,7 +634,7 @@ autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int 
             goto fail;
     size_t n = L * Ti * B * H + L * To * B * H + 2 * B * H + 2 * B * H + 2 * B * V + B +
                2 * L * B * H + 2 * L * B * H + 3 * To * B * D + 2 * Tm * B * H +
-               2 * L * B * H + 2 * L * B * H + 2 * B * V + 2 * B * H + 2 * B * H +
+               2 * L * B * H + 2 * L * B * H + 3 * B * V + 2 * B * H + 2 * B * H +
                (C ? 2 * Ti * B * H : 0);
     w->memory = calloc(n, sizeof(float));
     if (!w->memory)
@@ -651,6 +663,7 @@ autoencoder_work *autoencoder_work_new(const autoencoder *m, int max_batch, int 
     w->d_init = p, p += 2 * L * B * H;
     w->d_u = p, p += B * V;
     w->d_z = p, p += B * V;
+    w->d_vec = p, p += B * V;
     w->d_proj_in = p, p += 2 * B * H;
     w->d_h_fin = p, p += B * H;
     w->d_c_fin = p, p += B * H;
@@ -684,7 +697,7 @@ void autoencoder_work_free(autoencoder_work *w) {
  * adds the weights' gradients (scaled by loss_weight) into grads. */
 static void decoder_backward(const autoencoder *m, autoencoder_work *w, const float *target,
                              const int *tgt_lengths, int T_out, int B, float loss_weight,
-                             float *grads) {
+                             const float *d_vec, float *grads) {
     const int D = m->cfg.input_dim, H = m->cfg.hidden_size, L = m->cfg.num_layers,
               V = m->cfg.vector_dim, K = 2 * L * H;
     const size_t BH = (size_t)B * H;
@@ -723,6 +736,9 @@ static void decoder_backward(const autoencoder *m, autoencoder_work *w, const fl
     memset(w->d_u, 0, sizeof(float) * B * V);
     linear_backward(w->d_u, grd(m, grads, m->init), grd(m, grads, m->init + 1), w->d_init, w->u,
                     val(m, m->init), B, V, K);
+    if (d_vec) /* a loss on the vectors themselves, already weighted */
+        for (size_t k = 0; k < (size_t)B * V; k++)
+            w->d_u[k] += d_vec[k];
     // d_z = (d_u - u (u . d_u)) / |z|
     for (int b = 0; b < B; b++) {
         const float *u = w->u + (size_t)b * V, *du = w->d_u + (size_t)b * V;
@@ -830,7 +846,10 @@ float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const a
     }
     if (rebuild)
         losses.mse = decoder_forward(m, w, target, tgt_lengths, T_out, B);
-    float loss = losses.mse + (transcribe ? bt->ctc_weight * losses.ctc : 0.0f);
+    const int vector_loss = rebuild && bt->vector_loss;
+    if (vector_loss)
+        losses.vector = bt->vector_loss(bt->vector_loss_ctx, w->u, B, m->cfg.vector_dim, w->d_vec);
+    float loss = losses.mse + (transcribe ? bt->ctc_weight * losses.ctc : 0.0f) + losses.vector;
     if (losses_out)
         *losses_out = losses;
     if (!grads)
@@ -838,7 +857,8 @@ float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const a
 
     /* ---- backward ---- */
     if (rebuild)
-        decoder_backward(m, w, target, tgt_lengths, T_out, B, loss_weight, grads);
+        decoder_backward(m, w, target, tgt_lengths, T_out, B, loss_weight,
+                         vector_loss ? w->d_vec : NULL, grads);
     if (bt->encoder_fixed)
         return loss;
     // Encoder stack, top down: the top layer gets gradient at its final state

@@ -143,6 +143,13 @@ int autoencoder_encode_prefixes(const autoencoder *m, encoder_state *s, const fl
                                 const int *lengths, int T, int B, const int *prefix_lengths,
                                 int num_prefixes, float *out);
 
+/* The unit vector of each of B whole sequences (time-major (T, B, D)
+ * normalised frames, lengths (B) each 1..T) to out (B, V): what
+ * autoencoder_encode gives for each alone, in one pass.  Returns 0, or -1
+ * when B or T exceed what the state was built for. */
+int autoencoder_encode_batch(const autoencoder *m, encoder_state *s, const float *frames,
+                             const int *lengths, int T, int B, float *out);
+
 /* With unnormalised 1, the encoder writes each vector as the projection's
  * output z, before it is scaled to unit length (0, the default: unit
  * vectors).  What a fit of the vector space needs: the projection is linear
@@ -224,19 +231,28 @@ typedef struct {
     float ctc_weight;         /* weight of the CTC loss in the total */
     int encoder_fixed;        /* 1: no gradient reaches the encoder (the head or the
                                  projection trained on a fixed encoder) */
+    /* A loss on the batch's unit vectors u (B, V) beside the reconstruction
+     * (a contrastive one, say), or NULL: returns its value and writes its
+     * gradient (B, V) into d_u, both already weighted as the caller wants
+     * them in the total (loss_weight does not scale them).  Only with target:
+     * the vectors are computed on the way to the decoder. */
+    float (*vector_loss)(void *ctx, const float *u, int B, int V, float *d_u);
+    void *vector_loss_ctx;
 } ae_batch;
 
 /* What one batch cost: the masked MSE, the CTC loss per label character over
- * the sequences that had a finite one, and how many did. */
+ * the sequences that had a finite one, and how many did, and the vector
+ * loss. */
 typedef struct {
-    float mse, ctc;
+    float mse, ctc, vector;
     int ctc_sequences, ctc_infinite;
 } ae_losses;
 
 /* Forward, and backward when grads is not NULL, over one batch: the loss is
- * mse + ctc_weight * ctc (either term absent when its part is).  Returns that
- * loss (NAN when a size exceeds the work's capacity or labels are given to a
- * model without a head) and fills losses when not NULL.  Gradients are ADDED
+ * mse + ctc_weight * ctc + the vector loss (each term absent when its part
+ * is).  Returns that loss (NAN when a size exceeds the work's capacity or
+ * labels are given to a model without a head) and fills losses when not
+ * NULL.  Gradients are ADDED
  * into grads scaled by loss_weight, as in autoencoder_forward_backward. */
 float autoencoder_train_batch(const autoencoder *m, autoencoder_work *w, const ae_batch *batch,
                               float loss_weight, float *grads, ae_losses *losses);

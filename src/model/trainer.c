@@ -34,6 +34,7 @@ trainer_options trainer_defaults(void) {
         .max_validation = 1024,
         .transcripts_path = NULL,
         .ctc_weight = 1.0f,
+        .contrast_temperature = 0.1f,
         .max_utterance_frames = CTC_HEAD_MAX_FRAMES,
         .init_path = NULL,
         .out_path = "s2s.model",
@@ -298,7 +299,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     long num_items = 0, nv = 0;
     // Utterances (CTC only) train without a partner, and not at all without
     // a CTC term; held-out segments are listed rebuilt ones first.
-    trainer_worker_sizes sz = {0};
+    trainer_worker_sizes sz = {.contrast_batch = correspond ? (B > 64 ? B : 64) : 0};
     for (int kind = 1; kind >= 0; kind--)
         for (long i = 0; i < N; i++) {
             const segment *s = &d->segs[i];
@@ -345,7 +346,9 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
         trainer_worker_sizes wz = sz;
         wz.max_batch = num_workers == 0 && vb > per ? vb : per;
         wz.utt_batch = utt_per;
-        if (trainer_worker_init(&workers[num_workers], m, d, &wz, ctc_weight) != 0) {
+        if (trainer_worker_init(&workers[num_workers], m, d, &wz, ctc_weight,
+                                opts->contrast_weight, opts->contrast_temperature,
+                                num_workers ? workers[0].contrast : NULL) != 0) {
             trainer_worker_free(&workers[num_workers]);
             snprintf(err, err_len, "out of memory for the training scratch");
             goto cleanup;

@@ -54,6 +54,11 @@ typedef struct {
     int max_validation;         /* 1024: validation segments evaluated at most */
     const char *transcripts_path; /* NULL, or transcripts for the CTC head (see trainer_data_load) */
     float ctc_weight;           /* 1: weight of the CTC loss beside reconstruction */
+    float contrast_weight;      /* 0; else, with partners (the correspondence variant),
+                                   the weight of a contrastive loss beside reconstruction:
+                                   each input's vector is told its partner's from the
+                                   other partners of its batch (InfoNCE; loss.h) */
+    float contrast_temperature; /* 0.1: the softmax's temperature on cosines */
     int max_utterance_frames;   /* 1500: longer transcribed utterances are cut between
                                    words (word-time files) or skipped */
     int head_only;              /* 0; 1: train only the CTC head, on every transcribed

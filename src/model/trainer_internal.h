@@ -161,6 +161,18 @@ enum { TRAINER_MASK_MAX_SPAN = 10 }; /* frames: 100 ms, a phone or two */
 void trainer_mask_time_spans(float *x, const int *lengths, int T, int B, int D, float share,
                              uint64_t *rng);
 
+/* The contrastive term of a batch of pairs (trainer_run_batch): every
+ * partner's vector, the candidates each input's vector is told its own
+ * partner's from, and the word (pair) each belongs to.  Shared by the
+ * workers, owned by the first. */
+typedef struct {
+    float weight;       /* 0: no contrastive term */
+    float temperature;
+    float *candidates;  /* (room, V) */
+    int *classes;       /* (room) */
+    int room, n;        /* capacity; this batch's number of pairs */
+} trainer_contrast;
+
 /* One thread's share of a batch and its scratch. */
 typedef struct {
     const autoencoder *m;
@@ -176,10 +188,15 @@ typedef struct {
     int head_only;               /* CTC only, no gradient into the encoder */
     int encoder_fixed;           /* no gradient into the encoder (head or projection only) */
     float *grads;                /* (num_params) this worker's gradient */
+    encoder_state *encoder;      /* the partners' vectors (contrastive term only) */
+    int *anchor_class, *own;     /* (max_batch) its inputs' words and partners' rows */
+    trainer_contrast *contrast;  /* the first worker's, or NULL: no contrastive term */
+    trainer_contrast contrast_room; /* what the first worker owns */
     /* the job */
     const long *items;           /* (n) input segments */
     const long *partners;        /* (n) target segments, or NULL: the input itself */
     int n;
+    int first;                   /* index of items[0] in the whole batch */
     trainer_input_noise noise;
     uint64_t rng;
     float weight;                /* share of the batch's target frames */
@@ -193,19 +210,27 @@ typedef struct {
  * labels per segment. */
 typedef struct {
     int max_batch, max_frames, utt_batch, utt_frames, max_labels;
+    int contrast_batch; /* whole batches of pairs with a contrastive term; 0: none */
 } trainer_worker_sizes;
 
 /* Allocates w's scratch for batches of sz's sizes; 0, or -1 when out of
- * memory (free w with trainer_worker_free either way). */
+ * memory (free w with trainer_worker_free either way).  With
+ * sz->contrast_batch, batches with partners add contrast->weight times the
+ * contrastive loss (loss.h) of each input's vector against the vectors of
+ * the batch's partners, its own partner the positive (contrast NULL: the
+ * worker owns the candidates, as the first must; else it uses those). */
 int trainer_worker_init(trainer_worker *w, const autoencoder *m, const trainer_data *d,
-                        const trainer_worker_sizes *sz, float ctc_weight);
+                        const trainer_worker_sizes *sz, float ctc_weight,
+                        float contrast_weight, float contrast_temperature,
+                        trainer_contrast *contrast);
 
 void trainer_worker_free(trainer_worker *w);
 
 /* Runs one batch (segments items, rebuilding partners or, when NULL, the
  * inputs themselves) split over num_threads workers, its inputs corrupted
- * by noise (NULL: none); returns its mean loss.  With backward, the summed
- * gradient is left in the model's gradient block. */
+ * by noise (NULL: none); returns its mean loss, with the contrastive term
+ * when the workers have one and there are partners.  With backward, the
+ * summed gradient is left in the model's gradient block. */
 float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads,
                         const trainer_data *d, const long *items, const long *partners, int n,
                         const trainer_input_noise *noise, uint64_t rng_seed, int backward);

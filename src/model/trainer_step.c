@@ -3,13 +3,34 @@
  * and backward on its own scratch, and the gradients summed into the
  * model's.  See trainer_internal.h. */
 #include "trainer_internal.h"
+#include "loss.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 int trainer_worker_init(trainer_worker *w, const autoencoder *m, const trainer_data *d,
-                        const trainer_worker_sizes *sz, float ctc_weight) {
+                        const trainer_worker_sizes *sz, float ctc_weight,
+                        float contrast_weight, float contrast_temperature,
+                        trainer_contrast *contrast) {
     memset(w, 0, sizeof *w);
+    if (sz->contrast_batch > 0 && contrast_weight > 0) {
+        w->encoder = encoder_state_new(m, sz->max_batch, sz->max_frames);
+        w->anchor_class = malloc(sizeof(int) * sz->max_batch);
+        w->own = malloc(sizeof(int) * sz->max_batch);
+        if (!w->encoder || !w->anchor_class || !w->own)
+            return -1;
+        if (!contrast) {
+            contrast = &w->contrast_room;
+            *contrast = (trainer_contrast){contrast_weight, contrast_temperature,
+                                           malloc(sizeof(float) * sz->contrast_batch *
+                                                  autoencoder_vector_dim(m)),
+                                           malloc(sizeof(int) * sz->contrast_batch),
+                                           sz->contrast_batch, 0};
+            if (!contrast->candidates || !contrast->classes)
+                return -1;
+        }
+        w->contrast = contrast;
+    }
     w->m = m, w->d = d, w->ctc_weight = ctc_weight;
     w->max_batch = sz->max_batch > sz->utt_batch ? sz->max_batch : sz->utt_batch;
     size_t frames = (size_t)sz->max_frames * sz->max_batch;
@@ -36,6 +57,11 @@ int trainer_worker_init(trainer_worker *w, const autoencoder *m, const trainer_d
 }
 
 void trainer_worker_free(trainer_worker *w) {
+    encoder_state_free(w->encoder);
+    free(w->anchor_class);
+    free(w->own);
+    free(w->contrast_room.candidates);
+    free(w->contrast_room.classes);
     autoencoder_work_free(w->work);
     autoencoder_work_free(w->utt_work);
     free(w->labels);
@@ -99,6 +125,37 @@ void trainer_mask_time_spans(float *x, const int *lengths, int T, int B, int D, 
     }
 }
 
+/* Phase one of a batch with a contrastive term: the vectors of this
+ * worker's share of the partners, and their words, into the shared
+ * candidates. */
+static void *encode_partners(void *arg) {
+    trainer_worker *w = arg;
+    if (w->n == 0)
+        return NULL;
+    const int V = autoencoder_vector_dim(w->m);
+    int T = gather(w->tgt, w->tgt_len, w->d, w->partners, w->n);
+    autoencoder_encode_batch(w->m, w->encoder, w->tgt, w->tgt_len, T, w->n,
+                             w->contrast->candidates + (size_t)w->first * V);
+    for (int b = 0; b < w->n; b++)
+        w->contrast->classes[w->first + b] = w->d->segs[w->partners[b]].word;
+    return NULL;
+}
+
+/* The contrastive term (ae_batch.vector_loss) of this worker's inputs u
+ * (B, V): each against every partner of the batch, its own the positive;
+ * a mean over the whole batch, weighted. */
+static float contrast_vector_loss(void *ctx, const float *u, int B, int V, float *d_u) {
+    trainer_worker *w = ctx;
+    const trainer_contrast *c = w->contrast;
+    for (int b = 0; b < B; b++) {
+        w->anchor_class[b] = w->d->segs[w->items[b]].word;
+        w->own[b] = w->first + b;
+    }
+    memset(d_u, 0, sizeof(float) * (size_t)B * V);
+    return contrastive_loss(u, w->anchor_class, w->own, B, c->candidates, c->classes, c->n, V,
+                            c->temperature, c->weight / c->n, d_u);
+}
+
 static void *worker_run(void *arg) {
     trainer_worker *w = arg;
     if (w->n == 0) {
@@ -134,12 +191,30 @@ static void *worker_run(void *arg) {
                    .target = rebuild && !w->head_only ? tgt : NULL, .tgt_lengths = tgt_len,
                    .T_out = T_out, .ctc_weight = w->ctc_weight,
                    .encoder_fixed = w->encoder_fixed};
+    if (w->contrast && w->partners && rebuild && !w->head_only)
+        bt.vector_loss = contrast_vector_loss, bt.vector_loss_ctx = w;
     if (w->ctc_weight > 0 &&
         gather_labels(w->labels, w->label_off, w->label_len, w->d, w->items, w->n) > 0)
         bt.labels = w->labels, bt.label_offsets = w->label_off, bt.label_lengths = w->label_len;
     w->loss = autoencoder_train_batch(w->m, rebuild ? w->work : w->utt_work, &bt, w->weight,
                                       w->backward ? w->grads : NULL, NULL);
     return NULL;
+}
+
+/* Runs fn on each of the workers, each in a thread of its own (the first in
+ * this one), and waits for all. */
+static void run_workers(trainer_worker *workers, int num_threads, void *(*fn)(void *)) {
+    pthread_t tids[TRAINER_MAX_THREADS];
+    int started[TRAINER_MAX_THREADS] = {0};
+    for (int k = 1; k < num_threads; k++)
+        if (pthread_create(&tids[k], NULL, fn, &workers[k]) == 0)
+            started[k] = 1;
+        else
+            fn(&workers[k]); /* could not start a thread: do it here */
+    fn(&workers[0]);
+    for (int k = 1; k < num_threads; k++)
+        if (started[k])
+            pthread_join(tids[k], NULL);
 }
 
 float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads,
@@ -151,12 +226,11 @@ float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads
         partners = NULL; /* CTC only: the input is what is weighed */
     for (int b = 0; b < n; b++)
         total += d->segs[partners ? partners[b] : items[b]].length;
-    pthread_t tids[TRAINER_MAX_THREADS];
-    int started[TRAINER_MAX_THREADS] = {0};
     for (int k = 0; k < num_threads; k++) {
         trainer_worker *w = &workers[k];
         int lo = k * per < n ? k * per : n, hi = (k + 1) * per < n ? (k + 1) * per : n;
         w->items = items + lo, w->partners = partners ? partners + lo : NULL, w->n = hi - lo;
+        w->first = lo;
         long frames = 0;
         for (int b = lo; b < hi; b++)
             frames += d->segs[partners ? partners[b] : items[b]].length;
@@ -164,18 +238,17 @@ float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads
         w->noise = noise ? *noise : (trainer_input_noise){0, 0};
         w->rng = rng_seed * 0x100000001B3ull + k;
         w->backward = backward;
-        if (k > 0 && pthread_create(&tids[k], NULL, worker_run, w) == 0)
-            started[k] = 1;
-        else if (k > 0)
-            worker_run(w); /* could not start a thread: do it here */
     }
-    worker_run(&workers[0]);
-    double loss = workers[0].loss * workers[0].weight;
-    for (int k = 1; k < num_threads; k++) {
-        if (started[k])
-            pthread_join(tids[k], NULL);
+    // Every input's contrastive term needs every partner's vector: those
+    // come first, in a pass of their own.
+    if (workers[0].contrast && partners && !workers[0].head_only) {
+        workers[0].contrast->n = n;
+        run_workers(workers, num_threads, encode_partners);
+    }
+    run_workers(workers, num_threads, worker_run);
+    double loss = 0;
+    for (int k = 0; k < num_threads; k++)
         loss += (double)workers[k].loss * workers[k].weight;
-    }
     if (backward) {
         NnParams *p = autoencoder_params(m);
         memcpy(p->grads, workers[0].grads, sizeof(float) * p->num_params);

@@ -1,5 +1,7 @@
-/* Masked mean squared error, forward and backward.  See loss.h. */
+/* The training losses, forward and backward: masked mean squared error and
+ * the contrastive loss on vectors.  See loss.h. */
 #include "loss.h"
+#include <math.h>
 #include <stddef.h>
 
 static long num_valid_frames(const int *lengths, int T, int B) {
@@ -46,4 +48,49 @@ void mse_backward(float *d_pred, const float *pred, const float *target, const i
             for (int d = 0; d < D; d++)
                 d_pred[base + d] += scale * (pred[base + d] - target[base + d]);
         }
+}
+
+static double dot_product(const float *a, const float *b, int dim) {
+    double sum = 0.0;
+    for (int k = 0; k < dim; k++)
+        sum += (double)a[k] * b[k];
+    return sum;
+}
+
+float contrastive_loss(const float *anchors, const int *anchor_class, const int *own, int n,
+                       const float *candidates, const int *candidate_class, int m, int dim,
+                       float temperature, float scale, float *d_anchors) {
+    double total = 0.0;
+    for (int i = 0; i < n; i++) {
+        const float *a = anchors + (size_t)i * dim;
+        // Three passes over the candidates (the largest logit, the softmax's
+        // sum, the gradient) recompute the dot products instead of storing
+        // them: m is a batch, so that costs less than an allocation.
+        double top = -INFINITY;
+        for (int j = 0; j < m; j++)
+            if (j == own[i] || candidate_class[j] != anchor_class[i]) {
+                double s = dot_product(a, candidates + (size_t)j * dim, dim) / temperature;
+                if (s > top) top = s;
+            }
+        double sum = 0.0;
+        for (int j = 0; j < m; j++)
+            if (j == own[i] || candidate_class[j] != anchor_class[i])
+                sum += exp(dot_product(a, candidates + (size_t)j * dim, dim) / temperature - top);
+        double own_logit = dot_product(a, candidates + (size_t)own[i] * dim, dim) / temperature;
+        total += top + log(sum) - own_logit;
+        if (!d_anchors)
+            continue;
+        // d/da of log-sum-exp minus the own logit: (E_softmax[c] - c_own) / temperature
+        float *d = d_anchors + (size_t)i * dim;
+        for (int j = 0; j < m; j++) {
+            if (j != own[i] && candidate_class[j] == anchor_class[i])
+                continue;
+            const float *c = candidates + (size_t)j * dim;
+            double p = exp(dot_product(a, c, dim) / temperature - top) / sum;
+            double g = (p - (j == own[i])) * scale / temperature;
+            for (int k = 0; k < dim; k++)
+                d[k] += (float)(g * c[k]);
+        }
+    }
+    return (float)(total * scale);
 }

@@ -17,4 +17,19 @@ float mse_forward(const float *pred, const float *target, const int *lengths, in
 void mse_backward(float *d_pred, const float *pred, const float *target, const int *lengths,
                   int T, int B, int D, float d_loss);
 
+/* Contrastive loss (InfoNCE) of anchor vectors against a set of candidate
+ * vectors, the candidates held fixed (no gradient flows to them): anchor i's
+ * term is -log softmax(s_i)[own[i]] with s_ij = anchors_i . candidates_j /
+ * temperature, the softmax taken over its own candidate own[i] and every
+ * candidate j of another class (anchor_class[i] != candidate_class[j]);
+ * candidates of its own class other than own[i] are left out, so that a
+ * second instance of the same word is never pushed away.  anchors (n, dim),
+ * candidates (m, dim), own (n) in 0..m-1.  Returns scale * the sum of the n
+ * terms and ADDS scale * its gradient into d_anchors (n, dim) when not
+ * NULL: scale = 1 / batch size makes it a mean over a batch split among
+ * workers. */
+float contrastive_loss(const float *anchors, const int *anchor_class, const int *own, int n,
+                       const float *candidates, const int *candidate_class, int m, int dim,
+                       float temperature, float scale, float *d_anchors);
+
 #endif

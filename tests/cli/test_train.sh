@@ -61,6 +61,26 @@ f2=$(frames_of "$TMP/err")
     pass "speed 0.8: $f1 word frames -> $f2 (x2.25 expected)" || fail "speed frames: $f1 -> $f2"
 cmp -s "$TMP/w.model" "$TMP/ws.model" && fail "speed changed nothing" || pass "speed changes the model"
 
+# The contrastive term beside the correspondence objective: it changes the
+# model, and it adds to the loss; it needs pairs and a sane temperature.
+C_WORDS="$TMP/pairs.tsv"
+printf '%s\t0.20\t0.70\tone\n%s\t0.20\t0.70\tone\n%s\t0.80\t1.40\ttwo\n%s\t0.80\t1.40\ttwo\n%s\t0.30\t0.90\tone\n' \
+    "$F/speech_a.wav" "$F/speech_b.wav" "$F/speech_a.wav" "$F/speech_b.wav" "$F/speech_c.wav" > "$C_WORDS"
+CORR="$TINY_LOUD --epochs 2 --variant correspond --words $C_WORDS --validation 0"
+loss_of() { sed -n 's/.*epoch 2\/2 .* loss \([0-9.]*\) .*/\1/p' "$1" | tail -1; }
+expect_status 0 "correspond" "$S2S" train $CORR --out "$TMP/c0.model"
+l0=$(loss_of "$TMP/err")
+expect_status 0 "correspond --contrast 1" "$S2S" train $CORR --contrast 1 --out "$TMP/c1.model"
+l1=$(loss_of "$TMP/err")
+cmp -s "$TMP/c0.model" "$TMP/c1.model" && fail "--contrast changed nothing" || pass "--contrast changes the model"
+[ -n "$l0" ] && [ -n "$l1" ] && awk -v a="$l0" -v b="$l1" 'BEGIN { exit !(b > a) }' &&
+    pass "--contrast adds to the loss ($l0 -> $l1)" || fail "loss with --contrast: $l0 -> $l1"
+expect_status 0 "correspond --contrast, 1 thread" "$S2S" train $CORR --contrast 1 --threads 1 --out "$TMP/c1t.model"
+expect_status 2 "--contrast without pairs" "$S2S" train $TINY --contrast 1 $AUDIO
+expect_grep "contrast needs pairs" "$TMP/err" "--contrast without pairs explained"
+expect_status 2 "--contrast-temperature 0" "$S2S" train $CORR --contrast 1 --contrast-temperature 0 --out "$TMP/c2.model"
+expect_status 2 "--contrast negative" "$S2S" train $CORR --contrast -1 --out "$TMP/c2.model"
+
 # Interrupt a slower run, then resume it: same bytes as the uninterrupted one.
 SLOW="--hidden 64 --vector-dim 8 --batch 4 --threads 2 --seed 3 --epochs 300"
 "$S2S" train $SLOW -q --out "$TMP/full.model" $AUDIO

@@ -1,7 +1,7 @@
 /* The whole autoencoder checked end to end: its gradient (encoder stack,
  * projection, normalisation, decoder initialisation, decoder stack, output
  * layer, masked MSE, with padding and a target of another length than the
- * input) against central finite differences on a tiny two-layer config;
+ * input; a loss on the vectors beside it) against central finite differences on a tiny two-layer config;
  * save -> load gives bit-identical vectors and the same hash; the inference
  * encoder's prefix vectors equal the vectors of the truncated sequences and
  * do not depend on padding; damaged files give errors, not crashes. */
@@ -29,6 +29,42 @@ static void random_fill(float *a, size_t n, float scale, uint64_t *rng) {
         a[k] = scale * test_random_uniform(rng);
 }
 
+/* Checks the gradient autoencoder_train_batch gives for bt against central
+ * finite differences of every parameter of m; returns the gradient
+ * (num_params, the caller frees it) and the loss. */
+static float *check_batch_gradient(autoencoder *m, autoencoder_work *w, const ae_batch *bt,
+                                   float *loss) {
+    NnParams *p = autoencoder_params(m);
+    float *grads = calloc(p->num_params, sizeof(float));
+    *loss = autoencoder_train_batch(m, w, bt, 1.0f, grads, NULL);
+    ck_assert(isfinite(*loss) && *loss > 0);
+    double worst = 0.0;
+    int checked = 0;
+    for (int ti = 0; ti < p->num_tensors; ti++) {
+        NnTensor *t = &p->tensors[ti];
+        for (size_t k = 0; k < t->num_elems; k++) {
+            float *x = t->value + k, saved = *x;
+            *x = saved + FD_EPS;
+            double lp = autoencoder_train_batch(m, w, bt, 1.0f, NULL, NULL);
+            *x = saved - FD_EPS;
+            double lm = autoencoder_train_batch(m, w, bt, 1.0f, NULL, NULL);
+            *x = saved;
+            double numeric = (lp - lm) / (2.0 * FD_EPS);
+            double analytic = grads[t->offset + k];
+            double err = fabs(analytic - numeric);
+            double tol = 2e-4 + 1e-2 * fmax(fabs(analytic), fabs(numeric));
+            if (err / tol > worst)
+                worst = err / tol;
+            ck_assert_msg(err <= tol, "%s[%zu]: analytic %g numeric %g", t->name, k, analytic,
+                          numeric);
+            checked++;
+        }
+    }
+    if (getenv("S2S_TEST_VERBOSE"))
+        fprintf(stderr, "autoencoder gradient: %d values, worst err/tol %.3f\n", checked, worst);
+    return grads;
+}
+
 START_TEST(test_ae_gradient) {
     // Input: B = 3 sequences, T_in = 5, lengths {5, 3, 1}; target of another
     // length T_out = 4 with lengths {2, 4, 3} (the correspondence variant).
@@ -46,33 +82,10 @@ START_TEST(test_ae_gradient) {
     random_fill(tgt, TO * B * D, 1.0f, &rng);
     autoencoder_work *w = autoencoder_work_new(m, B, TI, TO);
     ck_assert_ptr_nonnull(w);
-    float *grads = calloc(p->num_params, sizeof(float));
-    float loss = autoencoder_forward_backward(m, w, in, in_len, TI, tgt, tgt_len, TO, B, 1.0f, grads);
-    ck_assert(isfinite(loss) && loss > 0);
-    double worst = 0.0;
-    int checked = 0;
-    for (int ti = 0; ti < p->num_tensors; ti++) {
-        NnTensor *t = &p->tensors[ti];
-        for (size_t k = 0; k < t->num_elems; k++) {
-            float *x = t->value + k, saved = *x;
-            *x = saved + FD_EPS;
-            double lp = autoencoder_forward_backward(m, w, in, in_len, TI, tgt, tgt_len, TO, B, 1, NULL);
-            *x = saved - FD_EPS;
-            double lm = autoencoder_forward_backward(m, w, in, in_len, TI, tgt, tgt_len, TO, B, 1, NULL);
-            *x = saved;
-            double numeric = (lp - lm) / (2.0 * FD_EPS);
-            double analytic = grads[t->offset + k];
-            double err = fabs(analytic - numeric);
-            double tol = 2e-4 + 1e-2 * fmax(fabs(analytic), fabs(numeric));
-            if (err / tol > worst)
-                worst = err / tol;
-            ck_assert_msg(err <= tol, "%s[%zu]: analytic %g numeric %g", t->name, k, analytic,
-                          numeric);
-            checked++;
-        }
-    }
-    if (getenv("S2S_TEST_VERBOSE"))
-        fprintf(stderr, "autoencoder gradient: %d values, worst err/tol %.3f\n", checked, worst);
+    ae_batch bt = {.in = in, .in_lengths = in_len, .T_in = TI, .B = B, .target = tgt,
+                   .tgt_lengths = tgt_len, .T_out = TO};
+    float loss;
+    float *grads = check_batch_gradient(m, w, &bt, &loss);
     // Loss weight scales the gradient and loss does not depend on it.
     float *g2 = calloc(p->num_params, sizeof(float));
     float loss2 = autoencoder_forward_backward(m, w, in, in_len, TI, tgt, tgt_len, TO, B, 0.5f, g2);
@@ -86,6 +99,51 @@ START_TEST(test_ae_gradient) {
     autoencoder_work_free(w);
     autoencoder_free(m);
     nn_gemm_set_precision(getenv("S2S_PRECISION")); /* back to the default */
+}
+END_TEST
+
+/* A vector loss for the test: the sum of (weights . u_b)^2 over the batch. */
+static float squared_projection_loss(void *ctx, const float *u, int B, int V, float *d_u) {
+    const float *weights = ctx;
+    double loss = 0.0;
+    for (int b = 0; b < B; b++) {
+        double s = 0.0;
+        for (int k = 0; k < V; k++)
+            s += (double)weights[k] * u[(size_t)b * V + k];
+        loss += s * s;
+        for (int k = 0; k < V; k++)
+            d_u[(size_t)b * V + k] = (float)(2.0 * s * weights[k]);
+    }
+    return (float)loss;
+}
+
+START_TEST(test_ae_vector_loss_gradient) {
+    // A loss on the vectors beside the reconstruction reaches the projection
+    // and the encoder through the normalisation, and adds to the loss.
+    enum { B = 2, TI = 4, TO = 3, D = 39 };
+    const int in_len[B] = {4, 2}, tgt_len[B] = {3, 1};
+    ck_assert_int_eq(nn_gemm_set_precision("fp32"), 0);
+    autoencoder *m = tiny_model(1, AE_DECODER_ZERO);
+    NnParams *p = autoencoder_params(m);
+    uint64_t rng = 23;
+    random_fill(p->values, p->num_params, 0.5f, &rng);
+    float in[TI * B * D], tgt[TO * B * D], weights[4] = {3, -2, 1, 2};
+    random_fill(in, TI * B * D, 1.0f, &rng);
+    random_fill(tgt, TO * B * D, 1.0f, &rng);
+    autoencoder_work *w = autoencoder_work_new(m, B, TI, TO);
+    ck_assert_ptr_nonnull(w);
+    ae_batch bt = {.in = in, .in_lengths = in_len, .T_in = TI, .B = B, .target = tgt,
+                   .tgt_lengths = tgt_len, .T_out = TO, .vector_loss = squared_projection_loss,
+                   .vector_loss_ctx = weights};
+    float loss;
+    free(check_batch_gradient(m, w, &bt, &loss));
+    ae_losses parts;
+    autoencoder_train_batch(m, w, &bt, 1.0f, NULL, &parts);
+    ck_assert_float_gt(parts.vector, 0.0f);
+    ck_assert_float_eq_tol(loss, parts.mse + parts.vector, 1e-5f);
+    autoencoder_work_free(w);
+    autoencoder_free(m);
+    nn_gemm_set_precision(getenv("S2S_PRECISION"));
 }
 END_TEST
 
@@ -135,6 +193,17 @@ START_TEST(test_ae_prefixes_and_save_load) {
         for (int k = 0; k < B * V; k++)
             ck_assert_float_eq_tol(both[k], u[k], 1e-5f);
         autoencoder_work_free(w);
+    }
+    // Whole sequences of different lengths in one batch: each one's vector
+    // is its longest prefix's (prefixes 3 = T and 1 = 9 above).
+    {
+        float whole[B * 8];
+        ck_assert_int_eq(autoencoder_encode_batch(m, s, frames, lengths, T, B, whole), 0);
+        for (int k = 0; k < V; k++) {
+            ck_assert_float_eq_tol(whole[k], out[(0 * P + 3) * V + k], 1e-6f);
+            ck_assert_float_eq_tol(whole[V + k], out[(1 * P + 1) * V + k], 1e-6f);
+        }
+        ck_assert_int_eq(autoencoder_encode_batch(m, s, frames, lengths, T, B + 1, whole), -1);
     }
     // A batch larger than the state was built for is refused.
     ck_assert_int_eq(autoencoder_encode_prefixes(m, s, frames, lengths, T, B + 1, prefixes, P, out), -1);
@@ -192,6 +261,7 @@ int main(void) {
     TCase *tc = tcase_create("autoencoder");
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_ae_gradient, AE_DECODER_PREVIOUS, AE_DECODER_ZERO + 1);
+    tcase_add_test(tc, test_ae_vector_loss_gradient);
     tcase_add_test(tc, test_ae_prefixes_and_save_load);
     suite_add_tcase(suite, tc);
     return test_run_suite(suite);

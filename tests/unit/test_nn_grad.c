@@ -459,6 +459,59 @@ START_TEST(test_mse_ignores_padding) {
 }
 END_TEST
 
+/* ---- contrastive loss on vectors ---------------------------------------- */
+
+typedef struct {
+    int n, m, dim;
+    const int *anchor_class, *own, *candidate_class;
+    float *anchors, *candidates;
+    float temperature, scale;
+} ContrastCheck;
+
+static double contrast_loss(void *p) {
+    ContrastCheck *c = p;
+    return contrastive_loss(c->anchors, c->anchor_class, c->own, c->n, c->candidates,
+                            c->candidate_class, c->m, c->dim, c->temperature, c->scale, NULL);
+}
+
+START_TEST(test_contrastive_gradients) {
+    uint64_t rng = 11;
+    // Anchor 1's class (7) is also candidate 3's, which is not its own:
+    // that candidate must count for nothing, in the loss and the gradient.
+    const int anchor_class[3] = {5, 7, 9}, own[3] = {0, 1, 2};
+    const int candidate_class[5] = {5, 7, 9, 7, 4};
+    ContrastCheck c = {.n = 3, .m = 5, .dim = 4, .anchor_class = anchor_class, .own = own,
+                       .candidate_class = candidate_class, .temperature = 0.3f, .scale = 0.5f};
+    c.anchors = random_array((size_t)c.n * c.dim, 1.0f, &rng);
+    c.candidates = random_array((size_t)c.m * c.dim, 1.0f, &rng);
+    float *d_anchors = zero_array((size_t)c.n * c.dim);
+    contrastive_loss(c.anchors, anchor_class, own, c.n, c.candidates, candidate_class, c.m, c.dim,
+                     c.temperature, c.scale, d_anchors);
+    check_gradient("contrastive.d_anchors", contrast_loss, &c, c.anchors, d_anchors,
+                   (size_t)c.n * c.dim);
+    free(c.anchors), free(c.candidates), free(d_anchors);
+}
+END_TEST
+
+START_TEST(test_contrastive_values) {
+    // One anchor, candidates e1 (its own), e2 (another class) and e1 again
+    // under its own class: the loss is -log(e^{1/t} / (e^{1/t} + e^0)).
+    const float anchor[2] = {1, 0}, candidates[6] = {1, 0, 0, 1, 1, 0};
+    const int anchor_class[1] = {3}, own[1] = {0}, candidate_class[3] = {3, 8, 3};
+    const float t = 0.5f;
+    float loss = contrastive_loss(anchor, anchor_class, own, 1, candidates, candidate_class, 3, 2,
+                                  t, 1.0f, NULL);
+    ck_assert_float_eq_tol(loss, (float)-log(exp(1 / t) / (exp(1 / t) + 1.0)), 1e-6f);
+    // Anchors already far closer to their own candidate than to the rest
+    // cost almost nothing; the gradient then vanishes.
+    float d[2] = {0, 0};
+    loss = contrastive_loss(anchor, anchor_class, own, 1, candidates, candidate_class, 3, 2, 0.01f,
+                            1.0f, d);
+    ck_assert_float_lt(loss, 1e-6f);
+    ck_assert_float_lt(fabsf(d[0]) + fabsf(d[1]), 1e-4f);
+}
+END_TEST
+
 static Suite *nn_grad_suite(void) {
     Suite *suite = suite_create("nn_grad");
     TCase *tc = tcase_create("grad");
@@ -474,6 +527,8 @@ static Suite *nn_grad_suite(void) {
     tcase_add_test(tc, test_lstm_null_input_is_zero);
     tcase_add_test(tc, test_mse_gradients);
     tcase_add_test(tc, test_mse_ignores_padding);
+    tcase_add_test(tc, test_contrastive_gradients);
+    tcase_add_test(tc, test_contrastive_values);
     suite_add_tcase(suite, tc);
     return suite;
 }
