@@ -5,7 +5,7 @@
 #                            [--correspond-epochs M] [--head-epochs K]
 #                            [--vtlp-epochs J] [--more-corpora PREFIX]
 #                            [--more-epochs L] [--last-phase N] [--whiten-cap C]
-#                            [--out FILE]
+#                            [--contrast-epochs E] [--out FILE]
 #
 # Makes the corpus with scripts/make-corpus.sh when DIR (default
 # /tmp/s2s-corpus, 4 hours, seed 1; about 4 minutes) has no words.train.tsv,
@@ -50,7 +50,17 @@
 # mean variance scaled down to it, folded into the projection; README,
 # Search quality; --whiten-cap 0 skips it):
 #   s2s train --variant whiten --whiten-cap 3 --init FILE.p11 --threads 2 \
-#       --list (the files of DIR/words.train.tsv) --out FILE
+#       --list (the files of DIR/words.train.tsv) --out FILE.whitened
+# then phase 12: E = 3 epochs of the same objective on the first corpus
+# (no perturbation) with a contrastive loss beside it (--contrast 1: each
+# word's vector must be nearer its partner's than the batch's other
+# partners; README, Search quality), from the whitened model, at lr 1e-4,
+# and the vector space evened out again on the same recordings (the first
+# whitening undone and replaced; --contrast-epochs 0 skips both):
+#   s2s train --words DIR/segments.train.tsv --variant correspond \
+#       --transcripts DIR/words.train.tsv --ctc-weight 0.1 --contrast 1 \
+#       --lr 0.0001 --init FILE.whitened --epochs 3 --out FILE.p12
+#   s2s train --variant whiten --whiten-cap 3 --init FILE.p12 ... --out FILE
 #
 # Why: with the decoder reading the previous target frame (teacher forcing)
 # it rebuilds frames from their predecessors and the vector learns next to
@@ -73,7 +83,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 CORPUS=/tmp/s2s-corpus HOURS=4 EPOCHS=20 CEPOCHS=40 HEPOCHS=25 VEPOCHS=6 OUT="$ROOT/data/s2s-default.model"
-MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6 LAST_PHASE=11 WHITEN_CAP=3
+MORE_CORPORA=/tmp/s2s-corpus-p MEPOCHS=6 LAST_PHASE=11 WHITEN_CAP=3 CONTRAST_EPOCHS=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --corpus) CORPUS=$2; shift ;;
@@ -86,6 +96,7 @@ while [ $# -gt 0 ]; do
     --more-epochs) MEPOCHS=$2; shift ;;
     --last-phase) LAST_PHASE=$2; shift ;;
     --whiten-cap) WHITEN_CAP=$2; shift ;;
+    --contrast-epochs) CONTRAST_EPOCHS=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -190,14 +201,34 @@ if [ "$MEPOCHS" -gt 0 ]; then
 else
   mv "$OUT.w" "$OUT.trained"
 fi
-if [ "$WHITEN_CAP" != 0 ]; then
-  echo "last: the vector space evened out on the training recordings (cap $WHITEN_CAP)" >&2
+# whiten IN OUT: the vector space of IN evened out on the first corpus's
+# training recordings
+whiten() {
   cut -f1 "$CORPUS/words.train.tsv" | sort -u | sed "s|^|$CORPUS/|" > "$OUT.files"
-  "$S2S" train --variant whiten --whiten-cap "$WHITEN_CAP" --init "$OUT.trained" --threads 2 \
-      --list "$OUT.files" --out "$OUT"
-  rm -f "$OUT.trained" "$OUT.files"
+  "$S2S" train --variant whiten --whiten-cap "$WHITEN_CAP" --init "$1" --threads 2 \
+      --list "$OUT.files" --out "$2"
+  rm -f "$1" "$OUT.files"
+}
+if [ "$WHITEN_CAP" != 0 ]; then
+  echo "the vector space evened out on the training recordings (cap $WHITEN_CAP)" >&2
+  whiten "$OUT.trained" "$OUT.whitened"
 else
-  mv "$OUT.trained" "$OUT"
+  mv "$OUT.trained" "$OUT.whitened"
+fi
+if [ "$CONTRAST_EPOCHS" -gt 0 ]; then
+  echo "phase 12: the same with a contrastive loss, $CONTRAST_EPOCHS epochs" >&2
+  "$S2S" train --words "$segments" $SHARED --lr 0.0001 --variant correspond \
+      --transcripts "$CORPUS/words.train.tsv" --ctc-weight 0.1 --contrast 1 \
+      --epochs "$CONTRAST_EPOCHS" --init "$OUT.whitened" --out "$OUT.p12"
+  rm -f "$OUT.whitened"
+  if [ "$WHITEN_CAP" != 0 ]; then
+    echo "last: the vector space evened out again (cap $WHITEN_CAP)" >&2
+    whiten "$OUT.p12" "$OUT"
+  else
+    mv "$OUT.p12" "$OUT"
+  fi
+else
+  mv "$OUT.whitened" "$OUT"
 fi
 echo "trained $OUT in $(( $(date +%s) - start )) s" >&2
 "$S2S" model info "$OUT" | head -2 >&2

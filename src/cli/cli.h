@@ -71,6 +71,12 @@ int cli_decode_options(const cli_decode_request *req, transcribe_options *out);
  * file exists; else NULL. */
 const char *cli_model_lm_path(const char *model_path, char *buf, size_t len);
 
+/* A model trained from init_path keeps its language model: when init_path
+ * has one and out_path has none, copies it beside out_path (OUT.lm) and says
+ * so on stderr.  Returns 0, or -1 after naming the file that could not be
+ * copied (the model itself is written either way). */
+int cli_keep_language_model(const char *init_path, const char *out_path);
+
 /* Frees what cli_decode_options loaded into opt (the lexicon and the model). */
 void cli_decode_free(transcribe_options *opt);
 

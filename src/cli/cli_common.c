@@ -48,16 +48,55 @@ const char *cli_default_model_path(void) {
     return path;
 }
 
-const char *cli_model_lm_path(const char *model_path, char *buf, size_t len) {
-    if (!model_path)
-        return NULL;
+/* model_path with ".lm" for its extension, into buf; NULL when it does not
+ * fit. */
+static const char *lm_path_beside(const char *model_path, char *buf, size_t len) {
     const char *slash = strrchr(model_path, '/'), *dot = strrchr(model_path, '.');
     size_t stem = dot && dot > (slash ? slash : model_path) ? (size_t)(dot - model_path)
                                                             : strlen(model_path);
     if (stem + sizeof ".lm" > len)
         return NULL;
     snprintf(buf, len, "%.*s.lm", (int)stem, model_path);
+    return buf;
+}
+
+const char *cli_model_lm_path(const char *model_path, char *buf, size_t len) {
+    if (!model_path || !lm_path_beside(model_path, buf, len))
+        return NULL;
     return access(buf, F_OK) == 0 ? buf : NULL;
+}
+
+/* Copies the file from to the new file to; 0, or -1 with errno set (a
+ * partial copy is removed). */
+static int copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wbx") : NULL;
+    char buf[65536];
+    size_t n;
+    int ok = in && out;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite(buf, 1, n, out) == n;
+    ok = ok && !ferror(in);
+    int saved = errno;
+    if (in) fclose(in);
+    if (out && fclose(out) != 0) ok = 0;
+    if (!ok && out) remove(to);
+    errno = saved;
+    return ok ? 0 : -1;
+}
+
+int cli_keep_language_model(const char *init_path, const char *out_path) {
+    char init_lm[4096], out_lm[4096];
+    if (!init_path || !cli_model_lm_path(init_path, init_lm, sizeof init_lm))
+        return 0;
+    if (!lm_path_beside(out_path, out_lm, sizeof out_lm) || access(out_lm, F_OK) == 0)
+        return 0; /* it has one already: the user's to keep */
+    if (copy_file(init_lm, out_lm) != 0) {
+        cli_error(out_lm, "cannot copy the language model of %s here: %s", init_path,
+                  strerror(errno));
+        return -1;
+    }
+    cli_note("copied %s's language model to %s\n", init_path, out_lm);
+    return 0;
 }
 
 int cli_decode_options(const cli_decode_request *req, transcribe_options *out) {

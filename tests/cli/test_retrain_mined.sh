@@ -18,8 +18,14 @@ expect_status 0 "train --db (mined by default)" "$S2S" train --db "$DB" --batch 
     --threads 2 --mine-cosine 0.5 --mine-out "$TMP/pairs.tsv" --out "$TMP/M.model"
 expect_grep "mining pairs among [0-9]+ windows of $NUM files" "$TMP/err" "mines the index's windows"
 expect_grep "variant correspond" "$TMP/err" "trains the correspondence objective"
+expect_grep "mined pairs train the projection only" "$TMP/err" "says only the projection learns"
 expect_grep "wrote .*M.model" "$TMP/err" "writes the model"
 cp "$TMP/err" "$TMP/err.first"
+# The new model keeps the starting model's language model (read from
+# beside the model file): copied to M.lm.
+cmp -s "$S2S_DATA_DIR/s2s-default.lm" "$TMP/M.lm" && pass "the language model is copied beside the new model" ||
+    fail "no M.lm beside M.model"
+expect_grep "copied .*s2s-default.model's language model to .*M.lm" "$TMP/err" "says it copied the language model"
 python3 - "$TMP/pairs.tsv" "$TMP/demo" 0.5 <<'PY' && pass "pairs: two recordings of the index, spans inside them, sorted, above the threshold" || fail "pairs file: see above"
 import os, sys, wave
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
@@ -58,6 +64,26 @@ n_all=$(sed -n 's/.*mining pairs among \([0-9]*\) windows.*/\1/p' "$TMP/err")
 "$S2S" embed --model "$TMP/M.model" "$TMP"/demo/white_house.wav > "$TMP/vm" 2>/dev/null
 [ -s "$TMP/vm" ] && ! cmp -s "$TMP/v0" "$TMP/vm" && pass "training on mined pairs changes the vectors" ||
     fail "mined training left the vectors unchanged"
+
+# Only the projection by default: the CTC head's own transcripts (--no-lm:
+# the language model is read from beside the model file) stay as they were;
+# --whole-model trains the encoder too, and the vectors differ.
+"$S2S" transcribe --no-lm --model "$MODEL" "$TMP"/demo/white_house.wav > "$TMP/t0" 2>/dev/null
+"$S2S" transcribe --no-lm --model "$TMP/M.model" "$TMP"/demo/white_house.wav > "$TMP/tm" 2>/dev/null
+[ -s "$TMP/tm" ] && cmp -s "$TMP/t0" "$TMP/tm" && pass "the default keeps the encoder: same transcript" ||
+    fail "the default changed the transcript"
+echo "my own words" > "$TMP/W.lm"
+expect_status 0 "train --db --whole-model" "$S2S" train --db "$DB" --batch 8 --epochs 1 --lr 0.01 \
+    --threads 2 --mine-cosine 0.5 --whole-model --out "$TMP/W.model"
+[ "$(cat "$TMP/W.lm")" = "my own words" ] && pass "a language model already beside --out is kept" ||
+    fail "W.lm was overwritten"
+"$S2S" embed --model "$TMP/W.model" "$TMP"/demo/white_house.wav > "$TMP/vw" 2>/dev/null
+[ -s "$TMP/vw" ] && ! cmp -s "$TMP/vm" "$TMP/vw" && pass "--whole-model trains more than the projection" ||
+    fail "--whole-model gave the default's vectors"
+expect_status 2 "--whole-model with --projection-only" "$S2S" train --db "$DB" --whole-model \
+    --projection-only --out "$TMP/x.model"
+expect_status 2 "--whole-model without mined" "$S2S" train --db "$DB" --variant plain --whole-model \
+    --out "$TMP/x.model"
 
 expect_status 0 "train --db --variant plain" "$S2S" train --db "$DB" --variant plain --batch 8 \
     --epochs 1 --out "$TMP/P.model"
