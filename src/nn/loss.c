@@ -57,6 +57,11 @@ static double dot_product(const float *a, const float *b, int dim) {
     return sum;
 }
 
+/* Whether candidate j enters anchor i's softmax: its own, or another word's. */
+static int in_softmax(int j, int own, int anchor_class, const int *candidate_class) {
+    return j == own || candidate_class[j] != anchor_class;
+}
+
 float contrastive_loss(const float *anchors, const int *anchor_class, const int *own, int n,
                        const float *candidates, const int *candidate_class, int m, int dim,
                        float temperature, float scale, float *d_anchors) {
@@ -68,13 +73,13 @@ float contrastive_loss(const float *anchors, const int *anchor_class, const int 
         // them: m is a batch, so that costs less than an allocation.
         double top = -INFINITY;
         for (int j = 0; j < m; j++)
-            if (j == own[i] || candidate_class[j] != anchor_class[i]) {
+            if (in_softmax(j, own[i], anchor_class[i], candidate_class)) {
                 double s = dot_product(a, candidates + (size_t)j * dim, dim) / temperature;
                 if (s > top) top = s;
             }
         double sum = 0.0;
         for (int j = 0; j < m; j++)
-            if (j == own[i] || candidate_class[j] != anchor_class[i])
+            if (in_softmax(j, own[i], anchor_class[i], candidate_class))
                 sum += exp(dot_product(a, candidates + (size_t)j * dim, dim) / temperature - top);
         double own_logit = dot_product(a, candidates + (size_t)own[i] * dim, dim) / temperature;
         total += top + log(sum) - own_logit;
@@ -83,7 +88,7 @@ float contrastive_loss(const float *anchors, const int *anchor_class, const int 
         // d/da of log-sum-exp minus the own logit: (E_softmax[c] - c_own) / temperature
         float *d = d_anchors + (size_t)i * dim;
         for (int j = 0; j < m; j++) {
-            if (j != own[i] && candidate_class[j] == anchor_class[i])
+            if (!in_softmax(j, own[i], anchor_class[i], candidate_class))
                 continue;
             const float *c = candidates + (size_t)j * dim;
             double p = exp(dot_product(a, c, dim) / temperature - top) / sum;

@@ -1,7 +1,8 @@
-/* Masked mean squared error between a predicted and a target sequence batch,
- * the autoencoder's reconstruction loss.  Frames at padded steps (t >=
- * lengths[b]) count for nothing; the mean is over valid frames times D, so
- * the loss does not depend on how much padding a batch carries. */
+/* The training losses.  Masked mean squared error between a predicted and
+ * a target sequence batch, the autoencoder's reconstruction loss: frames at
+ * padded steps (t >= lengths[b]) count for nothing; the mean is over valid
+ * frames times D, so the loss does not depend on how much padding a batch
+ * carries.  And a contrastive loss on vectors (below). */
 #ifndef S2S_NN_LOSS_H
 #define S2S_NN_LOSS_H
 
