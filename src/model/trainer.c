@@ -260,6 +260,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     unsigned char *is_train = calloc(N, 1), *all = malloc(N);
     trainer_worker workers[TRAINER_MAX_THREADS];
     int num_workers = 0;
+    trainer_contrast contrast = {0}, *with_contrast = NULL; /* --contrast */
     trainer_word_groups groups = {0};
     if (!items || !val || !val_partner || !order || !partners || !batch_start || !batch_perm ||
         !scratch || !is_train || !all) {
@@ -299,7 +300,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
     long num_items = 0, nv = 0;
     // Utterances (CTC only) train without a partner, and not at all without
     // a CTC term; held-out segments are listed rebuilt ones first.
-    trainer_worker_sizes sz = {.contrast_batch = correspond ? (B > 64 ? B : 64) : 0};
+    trainer_worker_sizes sz = {0};
     for (int kind = 1; kind >= 0; kind--)
         for (long i = 0; i < N; i++) {
             const segment *s = &d->segs[i];
@@ -342,13 +343,19 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
                      d->num_utterances, utt_batch);
     int per = (B + nt - 1) / nt, utt_per = (utt_batch + nt - 1) / nt;
     int vb = B < 64 ? 64 : B; /* validation batches on worker 0 */
+    if (correspond && opts->contrast_weight > 0) { /* room for the larger of the two batches */
+        if (trainer_contrast_init(&contrast, opts->contrast_weight, opts->contrast_temperature,
+                                  vb, autoencoder_vector_dim(m)) != 0) {
+            snprintf(err, err_len, "out of memory");
+            goto cleanup;
+        }
+        with_contrast = &contrast;
+    }
     for (; num_workers < nt; num_workers++) {
         trainer_worker_sizes wz = sz;
         wz.max_batch = num_workers == 0 && vb > per ? vb : per;
         wz.utt_batch = utt_per;
-        if (trainer_worker_init(&workers[num_workers], m, d, &wz, ctc_weight,
-                                opts->contrast_weight, opts->contrast_temperature,
-                                num_workers ? workers[0].contrast : NULL) != 0) {
+        if (trainer_worker_init(&workers[num_workers], m, d, &wz, ctc_weight, with_contrast) != 0) {
             trainer_worker_free(&workers[num_workers]);
             snprintf(err, err_len, "out of memory for the training scratch");
             goto cleanup;
@@ -471,6 +478,7 @@ int trainer_run(const trainer_options *opts, trainer_data *d, const trainer_call
 cleanup:
     for (int k = 0; k < num_workers; k++)
         trainer_worker_free(&workers[k]);
+    trainer_contrast_free(&contrast);
     free(items), free(val), free(val_partner), free(order), free(partners), free(batch_start);
     free(batch_perm), free(scratch), free(is_train), free(all);
     free(groups.by_word), free(groups.word_start);

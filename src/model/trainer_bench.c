@@ -33,7 +33,7 @@ double trainer_bench(const autoencoder_config *config, int B, int T, int num_thr
     int per = (B + num_threads - 1) / num_threads;
     for (int k = 0; k < num_threads; k++)
         trainer_worker_init(&workers[k], m, d, &(trainer_worker_sizes){.max_batch = per, .max_frames = T}, 0.0f,
-                            0.0f, 0.0f, NULL);
+                            NULL);
     AdamState adam = adam_default();
     NnParams *p = autoencoder_params(m);
     for (int s = 0; s < 2; s++) { /* warm-up */

@@ -161,17 +161,23 @@ enum { TRAINER_MASK_MAX_SPAN = 10 }; /* frames: 100 ms, a phone or two */
 void trainer_mask_time_spans(float *x, const int *lengths, int T, int B, int D, float share,
                              uint64_t *rng);
 
-/* The contrastive term of a batch of pairs (trainer_run_batch): every
+/* The contrastive term of batches of pairs (trainer_run_batch): every
  * partner's vector, the candidates each input's vector is told its own
- * partner's from, and the word (pair) each belongs to.  Shared by the
- * workers, owned by the first. */
+ * partner's from, and the word (pair) each belongs to.  One for all the
+ * workers, the trainer's. */
 typedef struct {
-    float weight;       /* 0: no contrastive term */
+    float weight;
     float temperature;
     float *candidates;  /* (room, V) */
     int *classes;       /* (room) */
     int room, n;        /* capacity; this batch's number of pairs */
 } trainer_contrast;
+
+/* Room for batches of up to room pairs of vector_dim vectors; 0, or -1
+ * when out of memory (free it with trainer_contrast_free either way). */
+int trainer_contrast_init(trainer_contrast *c, float weight, float temperature, int room,
+                          int vector_dim);
+void trainer_contrast_free(trainer_contrast *c);
 
 /* One thread's share of a batch and its scratch. */
 typedef struct {
@@ -190,8 +196,7 @@ typedef struct {
     float *grads;                /* (num_params) this worker's gradient */
     encoder_state *encoder;      /* the partners' vectors (contrastive term only) */
     int *anchor_class, *own;     /* (max_batch) its inputs' words and partners' rows */
-    trainer_contrast *contrast;  /* the first worker's, or NULL: no contrastive term */
-    trainer_contrast contrast_room; /* what the first worker owns */
+    trainer_contrast *contrast;  /* shared, or NULL: no contrastive term */
     /* the job */
     const long *items;           /* (n) input segments */
     const long *partners;        /* (n) target segments, or NULL: the input itself */
@@ -210,18 +215,16 @@ typedef struct {
  * labels per segment. */
 typedef struct {
     int max_batch, max_frames, utt_batch, utt_frames, max_labels;
-    int contrast_batch; /* whole batches of pairs with a contrastive term; 0: none */
 } trainer_worker_sizes;
 
 /* Allocates w's scratch for batches of sz's sizes; 0, or -1 when out of
- * memory (free w with trainer_worker_free either way).  With
- * sz->contrast_batch, batches with partners add contrast->weight times the
- * contrastive loss (loss.h) of each input's vector against the vectors of
- * the batch's partners, its own partner the positive (contrast NULL: the
- * worker owns the candidates, as the first must; else it uses those). */
+ * memory (free w with trainer_worker_free either way).  With contrast (NULL:
+ * none; shared by all the workers of a batch, its room at least their whole
+ * batch), batches with partners add contrast->weight times the contrastive
+ * loss (loss.h) of each input's vector against the vectors of the batch's
+ * partners, its own partner the positive. */
 int trainer_worker_init(trainer_worker *w, const autoencoder *m, const trainer_data *d,
                         const trainer_worker_sizes *sz, float ctc_weight,
-                        float contrast_weight, float contrast_temperature,
                         trainer_contrast *contrast);
 
 void trainer_worker_free(trainer_worker *w);

@@ -8,28 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+int trainer_contrast_init(trainer_contrast *c, float weight, float temperature, int room,
+                          int vector_dim) {
+    *c = (trainer_contrast){weight, temperature, malloc(sizeof(float) * room * vector_dim),
+                            malloc(sizeof(int) * room), room, 0};
+    return c->candidates && c->classes ? 0 : -1;
+}
+
+void trainer_contrast_free(trainer_contrast *c) {
+    free(c->candidates);
+    free(c->classes);
+}
+
 int trainer_worker_init(trainer_worker *w, const autoencoder *m, const trainer_data *d,
                         const trainer_worker_sizes *sz, float ctc_weight,
-                        float contrast_weight, float contrast_temperature,
                         trainer_contrast *contrast) {
     memset(w, 0, sizeof *w);
-    if (sz->contrast_batch > 0 && contrast_weight > 0) {
+    if (contrast) {
+        w->contrast = contrast;
         w->encoder = encoder_state_new(m, sz->max_batch, sz->max_frames);
         w->anchor_class = malloc(sizeof(int) * sz->max_batch);
         w->own = malloc(sizeof(int) * sz->max_batch);
         if (!w->encoder || !w->anchor_class || !w->own)
             return -1;
-        if (!contrast) {
-            contrast = &w->contrast_room;
-            *contrast = (trainer_contrast){contrast_weight, contrast_temperature,
-                                           malloc(sizeof(float) * sz->contrast_batch *
-                                                  autoencoder_vector_dim(m)),
-                                           malloc(sizeof(int) * sz->contrast_batch),
-                                           sz->contrast_batch, 0};
-            if (!contrast->candidates || !contrast->classes)
-                return -1;
-        }
-        w->contrast = contrast;
     }
     w->m = m, w->d = d, w->ctc_weight = ctc_weight;
     w->max_batch = sz->max_batch > sz->utt_batch ? sz->max_batch : sz->utt_batch;
@@ -60,8 +61,6 @@ void trainer_worker_free(trainer_worker *w) {
     encoder_state_free(w->encoder);
     free(w->anchor_class);
     free(w->own);
-    free(w->contrast_room.candidates);
-    free(w->contrast_room.classes);
     autoencoder_work_free(w->work);
     autoencoder_work_free(w->utt_work);
     free(w->labels);
@@ -123,6 +122,12 @@ void trainer_mask_time_spans(float *x, const int *lengths, int T, int B, int D, 
                 memset(x + ((size_t)t * B + b) * D, 0, sizeof(float) * D);
         }
     }
+}
+
+/* Whether w's share of the batch has a contrastive term: pairs (CTC-only
+ * batches have no partners) and vectors that learn. */
+static int contrast_applies(const trainer_worker *w) {
+    return w->contrast && w->partners && !w->head_only;
 }
 
 /* Phase one of a batch with a contrastive term: the vectors of this
@@ -191,7 +196,7 @@ static void *worker_run(void *arg) {
                    .target = rebuild && !w->head_only ? tgt : NULL, .tgt_lengths = tgt_len,
                    .T_out = T_out, .ctc_weight = w->ctc_weight,
                    .encoder_fixed = w->encoder_fixed};
-    if (w->contrast && w->partners && rebuild && !w->head_only)
+    if (contrast_applies(w))
         bt.vector_loss = contrast_vector_loss, bt.vector_loss_ctx = w;
     if (w->ctc_weight > 0 &&
         gather_labels(w->labels, w->label_off, w->label_len, w->d, w->items, w->n) > 0)
@@ -241,7 +246,7 @@ float trainer_run_batch(autoencoder *m, trainer_worker *workers, int num_threads
     }
     // Every input's contrastive term needs every partner's vector: those
     // come first, in a pass of their own.
-    if (workers[0].contrast && partners && !workers[0].head_only) {
+    if (contrast_applies(&workers[0])) {
         workers[0].contrast->n = n;
         run_workers(workers, num_threads, encode_partners);
     }
