@@ -8,11 +8,11 @@
  * with the result. */
 #include "cli.h"
 #include "cmd_reindex.h"
-#include "file_identity.h"
 #include "gemm.h"
-#include "index_store.h"
+#include "index_training.h"
 #include "path_list.h"
 #include "trainer.h"
+#include "trainer_heard.h"
 #include "trainer_mined.h"
 #include "trainer_whiten.h"
 
@@ -31,6 +31,11 @@
  * numbers, so that --help spells them from here. */
 #define TRAIN_MINED_EPOCHS 5
 #define TRAIN_MINED_LR 0.0001
+/* Of the heard variant, chosen on the same development sets: with words
+ * that are almost all right and mostly by two voices, the whole network
+ * gains from longer training at the same gentle rate. */
+#define TRAIN_HEARD_EPOCHS 10
+#define TRAIN_HEARD_LR 0.0001
 #define SPELL(x) #x
 #define SPELL_VALUE(x) SPELL(x)
 
@@ -86,23 +91,30 @@ static const char *const help =
     "                       (rebuild it from a copy with 20% of values zeroed),\n"
     "                       correspond (rebuild another instance of the same word by\n"
     "                       another speaker; needs --words; speaker = file name after\n"
-    "                       its first '_') or mined (default with --db: correspond on\n"
-    "                       pairs of windows that the starting model finds to be the\n"
-    "                       same word said twice, mutual nearest neighbours in\n"
-    "                       different recordings; defaults --epochs "
-    SPELL_VALUE(TRAIN_MINED_EPOCHS) " --lr " SPELL_VALUE(TRAIN_MINED_LR) "\n"
-    "                       --projection-only) or whiten\n"
+    "                       its first '_'), heard (default with --db when the model\n"
+    "                       has a CTC head: correspond on the words of 5 letters or\n"
+    "                       more that its head hears in two or more recordings, each\n"
+    "                       recording a speaker; transcripts are the index's, the\n"
+    "                       other audio is transcribed first; defaults --epochs "
+    SPELL_VALUE(TRAIN_HEARD_EPOCHS) "\n"
+    "                       --lr " SPELL_VALUE(TRAIN_HEARD_LR) "), mined (the default with --db for a model\n"
+    "                       without a head: correspond on pairs of windows that the\n"
+    "                       model finds to be the same word said twice, mutual\n"
+    "                       nearest neighbours in different recordings; defaults\n"
+    "                       --epochs " SPELL_VALUE(TRAIN_MINED_EPOCHS) " --lr " SPELL_VALUE(TRAIN_MINED_LR) " --projection-only) or whiten\n"
     "                       (no gradient step: the vector space of --init's model is\n"
     "                       evened out on the windows of the audio, directions\n"
     "                       holding more than --whiten-cap times the mean variance\n"
     "                       scaled down to it; the encoder and transcripts stay)\n"
-    "  --contrast X         correspond, mined: add X times a contrastive loss: each\n"
+    "  --contrast X         correspond, heard, mined: add X times a contrastive loss: each\n"
     "                       window's vector must be closer to its partner's than to\n"
     "                       the batch's other partners (InfoNCE; default 0: none)\n"
     "  --contrast-temperature T\n"
     "                       the contrastive loss's temperature (default 0.1)\n"
     "  --whiten-cap X       whiten: the cap, at least 1 (default "
     SPELL_VALUE(WHITEN_DEFAULT_CAP) ")\n"
+    "  --words-out FILE     heard: write the words trained on there, a word-time file\n"
+    "                       (what --words reads)\n"
     "  --mine-cosine X      mined: pairs below this cosine are dropped (default 0.8)\n"
     "  --mine-pairs N       mined: keep the best N pairs (default: 15 per minute of\n"
     "                       audio)\n"
@@ -174,88 +186,17 @@ static void on_note(void *ctx, const char *message) {
     cli_note("%s\n", message);
 }
 
-static int collect_recording(const index_recording *rec, void *user) {
-    return path_list_add(user, rec->path) ? 0 : -1;
-}
-
-/* The training audio of an index: the paths of its recordings whose files
- * are unchanged since indexing (the others are named on stderr and counted
- * in *num_skipped), appended to out; *active_model gets the path recorded
- * for the index's active model (caller frees). Returns 0, or -1 (reported). */
-static int index_training_files(const char *db_path, path_list *out, int *num_skipped,
-                                char **active_model) {
-    char err[CLI_ERR_LEN];
-    index_db *db = NULL;
-    path_list listed = {0};
-    int64_t active = 0;
-    index_model model = {0};
-    int rc = -1;
-    snprintf(err, sizeof err, "out of memory"); /* what a failed collect_recording means */
-    if (index_open(db_path, 1, &db, err, sizeof err) != 0 ||
-        index_get_active_model(db, &active, err, sizeof err) != 0 ||
-        index_list_recordings(db, 0, collect_recording, &listed, err, sizeof err) != 0) {
-        cli_error(db_path, "%s", err);
-        goto cleanup;
-    }
-    if (!active || listed.num == 0) {
-        cli_error(db_path, "the index is empty: nothing to train on");
-        goto cleanup;
-    }
-    if (index_get_model(db, active, &model, err, sizeof err) != 0) {
-        cli_error(db_path, "%s", err);
-        goto cleanup;
-    }
-    for (int i = 0; i < listed.num; i++) {
-        const char *path = listed.paths[i];
-        file_identity id;
-        if (file_identity_stat(path, &id, err, sizeof err) != 0) {
-            cli_error(path, "moved or missing since indexing (%s); not trained on", err);
-            (*num_skipped)++;
-            continue;
-        }
-        int status = file_identity_hash(&id, err, sizeof err) != 0
-                         ? -1
-                         : index_recording_status(db, path, id.size_bytes, id.mtime_ns, id.hash, 0,
-                                                  err, sizeof err);
-        if (status != INDEX_RECORDING_UNCHANGED) {
-            if (status >= 0) snprintf(err, sizeof err, "changed since indexing");
-            cli_error(path, "%s; not trained on", err);
-            (*num_skipped)++;
-            continue;
-        }
-        if (!path_list_add(out, path)) {
-            cli_error(NULL, "out of memory");
-            goto cleanup;
-        }
-    }
-    if (!(*active_model = strdup(model.name))) goto cleanup;
-    rc = 0;
-cleanup:
-    path_list_free(&listed);
-    index_model_free(&model);
-    index_close(db);
-    return rc;
-}
-
-/* `s2s train --db`: the index's unchanged recordings, then the num_audio
- * AUDIO paths given, appended to out; *num_skipped counts the recordings
- * left out.  Sets o->init_path to the index's active model (*index_model,
- * caller frees) unless --init named one, and refuses an --out that is that
- * model.  Returns 0, or -1 after reporting (*index_model then NULL). */
+/* `s2s train --db`: the index's unchanged recordings (with the transcripts
+ * stored for them), then the num_audio AUDIO paths given, into t; the
+ * recordings left out are added to *num_failed.  Sets o->init_path to the
+ * index's active model unless --init named one, and refuses an --out that
+ * is that model.  Returns 0, or -1 after reporting (t then empty). */
 static int db_training_files(const char *db_path, const char *const *audio, int num_audio,
-                             trainer_options *o, path_list *out, int *num_skipped,
-                             char **index_model) {
-    *index_model = NULL;
-    if (index_training_files(db_path, out, num_skipped, index_model) != 0)
-        goto fail;
-    int num_recordings = out->num;
-    for (int i = 0; i < num_audio; i++) {
-        if (!path_list_add(out, audio[i])) {
-            cli_error(NULL, "out of memory");
-            goto fail;
-        }
-    }
-    if (!o->init_path) o->init_path = *index_model;
+                             trainer_options *o, index_training *t, int *num_failed) {
+    if (index_training_load(db_path, audio, num_audio, t) != 0)
+        return -1;
+    *num_failed += t->num_skipped;
+    if (!o->init_path) o->init_path = t->active_model;
     char init_real[4096], out_real[4096];
     if (realpath(o->init_path, init_real) && realpath(o->out_path, out_real) &&
         !strcmp(init_real, out_real)) {
@@ -264,18 +205,62 @@ static int db_training_files(const char *db_path, const char *const *audio, int 
     }
     char named[48] = "";
     if (num_audio) snprintf(named, sizeof named, " and %d files named", num_audio);
-    cli_note("training on %d recordings of %s%s%s, from %s\n", num_recordings, db_path,
-             *num_skipped ? " (the rest were moved or changed)" : "", named, o->init_path);
-    if (out->num == 0) {
+    cli_note("training on %d recordings of %s%s%s, from %s\n", t->num_recordings, db_path,
+             t->num_skipped ? " (the rest were moved or changed)" : "", named, o->init_path);
+    if (t->files.num == 0) {
         cli_error(db_path, "no recording of the index is readable: nothing to train on");
         goto fail;
     }
     return 0;
 fail:
-    if (o->init_path == *index_model) o->init_path = NULL;
-    free(*index_model);
-    *index_model = NULL;
+    if (o->init_path == t->active_model) o->init_path = NULL;
+    index_training_free(t);
     return -1;
+}
+
+/* Whether the model at path has a CTC head (0 also when it cannot be read:
+ * loading it for training then says why). */
+static int model_has_ctc_head(const char *path) {
+    char err[CLI_ERR_LEN];
+    autoencoder *m = autoencoder_load(path, err, sizeof err);
+    int has = m && autoencoder_ctc_classes(m) > 0;
+    autoencoder_free(m);
+    return has;
+}
+
+/* The heard variant's data: the words o->init_path's head hears in two or
+ * more of the files (written to words_out unless NULL).  transcripts (NULL, or one per file) holds what the
+ * index stored; the files without one are transcribed now, decoded as
+ * `s2s index` decodes by default (the model's language model). */
+static trainer_data *load_heard(const trainer_options *o, const char *const *files,
+                                char *const *transcripts, int num_files, const char *words_out,
+                                const trainer_callbacks *cb, char *err, int err_len) {
+    const char **stored = calloc(num_files, sizeof *stored);
+    if (!stored) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    int missing = 0;
+    for (int i = 0; i < num_files; i++) {
+        stored[i] = transcripts ? transcripts[i] : NULL;
+        missing += stored[i] == NULL;
+    }
+    transcribe_options decode = {0};
+    cli_decode_request req = {.model_path = o->init_path};
+    trainer_data *data = NULL;
+    if (missing && cli_decode_options(&req, &decode) != 0) {
+        snprintf(err, err_len, "cannot transcribe the recordings without a stored transcript");
+        free(stored);
+        return NULL;
+    }
+    repeated_word_options words = repeated_word_defaults();
+    int num_words;
+    long num_heard;
+    data = trainer_data_load_heard(o, o->init_path, files, stored, num_files, &decode, &words,
+                                   words_out, cb, &num_words, &num_heard, err, err_len);
+    if (missing) cli_decode_free(&decode);
+    free(stored);
+    return data;
 }
 
 /* `s2s train --bench`: times training and encoding steps of o's model size
@@ -373,7 +358,7 @@ int cmd_train(int argc, char **argv) {
         O_BENCH_FRAMES, O_BENCH_STEPS, O_DECODER_INPUT, O_DB, O_REINDEX, O_TRANSCRIPTS,
         O_CTC_WEIGHT, O_CTC_HIDDEN, O_HEAD_ONLY, O_PROJECTION_ONLY, O_MINE_COS, O_MINE_PAIRS, O_MINE_SAME, O_MINE_OUT,
         O_MINE_WINDOWS, O_PRECISION, O_VTLP, O_SPEED, O_TIME_MASK, O_WHITEN_CAP,
-        O_CONTRAST, O_CONTRAST_T, O_WHOLE_MODEL,
+        O_CONTRAST, O_CONTRAST_T, O_WHOLE_MODEL, O_WORDS_OUT,
     };
     static const struct option options[] = {
         {"words", required_argument, 0, O_WORDS},     {"list", required_argument, 0, O_LIST},
@@ -398,6 +383,7 @@ int cmd_train(int argc, char **argv) {
         {"mine-pairs", required_argument, 0, O_MINE_PAIRS},
         {"mine-same-file", no_argument, 0, O_MINE_SAME},
         {"mine-out", required_argument, 0, O_MINE_OUT},
+        {"words-out", required_argument, 0, O_WORDS_OUT},
         {"mine-windows", required_argument, 0, O_MINE_WINDOWS},
         {"precision", required_argument, 0, O_PRECISION},
         {"vtlp", required_argument, 0, O_VTLP},
@@ -411,16 +397,18 @@ int cmd_train(int argc, char **argv) {
         {0, 0, 0, 0},
     };
     trainer_options o = trainer_defaults();
-    const char *words = NULL, *list = NULL, *db_path = NULL, *mine_out = NULL;
+    const char *words = NULL, *list = NULL, *db_path = NULL, *mine_out = NULL, *words_out = NULL;
     const char *command = reindex_after ? "retrain" : "train";
     int reindex = reindex_after;
     int bench = 0;
-    int mined = -1; /* -1: not chosen (mined with --db, else plain) */
+    int mined = -1; /* -1: not chosen (heard or mined with --db, else plain) */
+    int heard = 0;
     int whiten = 0, whiten_cap_given = 0;
     double whiten_cap = WHITEN_DEFAULT_CAP;
     int epochs_given = 0, lr_given = 0;
     int whole_model = 0;
     int mine_all_windows = 0;
+    int mine_given = 0; /* a --mine-* option: they are for the mined variant only */
     mined_options mine = mined_defaults();
     long bench_frames = 60, bench_steps = 20, v;
     double x;
@@ -433,11 +421,12 @@ int cmd_train(int argc, char **argv) {
         case O_LIST: list = optarg; break;
         case O_VARIANT:
             mined = !strcmp(optarg, "mined");
+            heard = !strcmp(optarg, "heard");
             whiten = !strcmp(optarg, "whiten");
-            if (mined)
+            if (mined || heard)
                 o.variant = TRAINER_CORRESPOND;
             else if (!whiten && trainer_variant_parse(optarg, &o.variant) != 0)
-                return cli_usage_error("train", "unknown variant '%s' (plain, denoise, correspond, mined, whiten)", optarg);
+                return cli_usage_error("train", "unknown variant '%s' (plain, denoise, correspond, heard, mined, whiten)", optarg);
             break;
         case O_WHITEN_CAP:
             if (cli_parse_float("train", "--whiten-cap", optarg, 1, 1e6, &whiten_cap) != 0) return EXIT_USAGE;
@@ -445,11 +434,11 @@ int cmd_train(int argc, char **argv) {
             break;
         case O_MINE_COS:
             if (cli_parse_float("train", "--mine-cosine", optarg, -1, 1, &x) != 0) return EXIT_USAGE;
-            mine.pairs.min_cosine = (float)x;
+            mine.pairs.min_cosine = (float)x, mine_given = 1;
             break;
         case O_MINE_PAIRS:
             if (cli_parse_int("train", "--mine-pairs", optarg, 1, 1000000000L, &v) != 0) return EXIT_USAGE;
-            mine.pairs.max_pairs = v;
+            mine.pairs.max_pairs = v, mine_given = 1;
             break;
         case O_VTLP:
             if ((o.num_vtlp_warps = parse_factors("--vtlp", optarg, o.vtlp_warps)) < 0)
@@ -459,9 +448,11 @@ int cmd_train(int argc, char **argv) {
             if ((o.num_speeds = parse_factors("--speed", optarg, o.speeds)) < 0)
                 return EXIT_USAGE;
             break;
-        case O_MINE_SAME: mine.pairs.same_group = 1; break;
-        case O_MINE_OUT: mine_out = optarg; break;
+        case O_MINE_SAME: mine.pairs.same_group = 1, mine_given = 1; break;
+        case O_MINE_OUT: mine_out = optarg, mine_given = 1; break;
+        case O_WORDS_OUT: words_out = optarg; break;
         case O_MINE_WINDOWS:
+            mine_given = 1;
             if (!strcmp(optarg, "pauses")) mine_all_windows = 0;
             else if (!strcmp(optarg, "all")) mine_all_windows = 1;
             else return cli_usage_error("train", "--mine-windows wants pauses or all, not '%s'", optarg);
@@ -552,8 +543,8 @@ int cmd_train(int argc, char **argv) {
     int status = EXIT_SOME_FAILED, num_failed = 0;
     int num_files = argc - optind;
     const char *const *files = (const char *const *)(argv + optind);
-    path_list listed = {0}; /* the audio of --list or --db */
-    char *index_model_path = NULL;
+    path_list listed = {0};            /* the audio of --list */
+    index_training from_index = {0};   /* the audio of --db */
     trainer_data *data = NULL;
     if (reindex && !db_path) {
         status = cli_usage_error(command, "--reindex needs --db FILE (the index to re-embed)");
@@ -573,17 +564,22 @@ int cmd_train(int argc, char **argv) {
             goto done;
         }
     }
-    if (db_path && db_training_files(db_path, files, num_files, &o, &listed, &num_failed,
-                                     &index_model_path) != 0)
+    if (db_path && db_training_files(db_path, files, num_files, &o, &from_index, &num_failed) != 0)
         goto done;
     if (list || db_path) {
-        files = (const char *const *)listed.paths;
-        num_files = listed.num;
+        const path_list *l = list ? &listed : &from_index.files;
+        files = (const char *const *)l->paths;
+        num_files = l->num;
     }
-    if (mined < 0) {
-        mined = db_path != NULL && o.variant == TRAINER_PLAIN && !o.transcripts_path && !o.head_only;
-        if (mined) o.variant = TRAINER_CORRESPOND;
+    if (mined < 0 && db_path && o.variant == TRAINER_PLAIN && !o.transcripts_path && !o.head_only) {
+        /* label-free by default: the words the head hears, else mined pairs */
+        heard = model_has_ctc_head(o.init_path);
+        mined = !heard;
+        o.variant = TRAINER_CORRESPOND;
+        if (mined)
+            cli_note("%s has no CTC head: training on mined pairs (--variant mined)\n", o.init_path);
     }
+    mined = mined > 0;
     const char *usage = NULL;
     if (words && num_files > 0)
         usage = "with --words the audio files are the ones it names; give no AUDIO";
@@ -599,6 +595,15 @@ int cmd_train(int argc, char **argv) {
         usage = "--whiten-cap is for --variant whiten";
     else if (mined && !o.init_path)
         usage = "--variant mined needs a model to mine with (--db or --init)";
+    else if (heard && !o.init_path)
+        usage = "--variant heard needs a model whose CTC head hears the words (--db or --init)";
+    else if (heard && words)
+        usage = "--variant heard finds its own words; not with --words";
+    else if (mine_given && !mined)
+        usage = "--mine-cosine, --mine-pairs, --mine-same-file, --mine-out and --mine-windows are "
+                "for --variant mined";
+    else if (words_out && !heard)
+        usage = "--words-out writes the words --variant heard trains on";
     else if (mined && words)
         usage = "--variant mined finds its own pairs; not with --words";
     else if (mined && (o.num_vtlp_warps > 0 || o.num_speeds > 0))
@@ -609,21 +614,25 @@ int cmd_train(int argc, char **argv) {
         usage = "--head-only and --projection-only each keep the other's part fixed; give one";
     else if (o.projection_only && o.transcripts_path)
         usage = "--projection-only keeps the CTC head fixed; not with --transcripts";
-    else if (o.variant == TRAINER_CORRESPOND && !words && !mined)
+    else if (o.variant == TRAINER_CORRESPOND && !words && !mined && !heard)
         usage = "--variant correspond needs --words";
     else if (whole_model && !mined)
         usage = "--whole-model is for --variant mined (the others train the whole model)";
     else if (whole_model && o.projection_only)
         usage = "--whole-model and --projection-only contradict each other; give one";
     else if (o.contrast_weight > 0 && o.variant != TRAINER_CORRESPOND)
-        usage = "--contrast needs pairs: --variant correspond or mined";
+        usage = "--contrast needs pairs: --variant correspond, heard or mined";
     else if (o.contrast_weight > 0 && o.head_only)
         usage = "--contrast trains the vectors; not with --head-only";
     if (usage) {
         status = cli_usage_error(command, "%s", usage);
         goto done;
     }
-    if (mined) { /* fine-tuning defaults (README, "Retraining on your own audio") */
+    if (heard) { /* fine-tuning defaults (README, "Retraining on your own audio") */
+        if (!epochs_given) o.epochs = TRAIN_HEARD_EPOCHS;
+        if (!lr_given) o.learning_rate = (float)TRAIN_HEARD_LR;
+    }
+    if (mined) {
         if (!epochs_given) o.epochs = TRAIN_MINED_EPOCHS;
         if (!lr_given) o.learning_rate = (float)TRAIN_MINED_LR;
         /* Only the projection by default: with the shipped model, training
@@ -660,6 +669,9 @@ int cmd_train(int argc, char **argv) {
         long num_pairs, num_windows;
         data = trainer_data_load_mined(&o, o.init_path, files, num_files, &windows, &mine, mine_out,
                                        &cb, &num_pairs, &num_windows, err, sizeof err);
+    } else if (heard) {
+        data = load_heard(&o, files, from_index.transcripts, num_files, words_out, &cb, err,
+                          sizeof err);
     } else {
         data = trainer_data_load(&o, &fo, files, num_files, words, &cb, err, sizeof err);
     }
@@ -689,6 +701,6 @@ int cmd_train(int argc, char **argv) {
 done:
     trainer_data_free(data);
     path_list_free(&listed);
-    free(index_model_path);
+    index_training_free(&from_index);
     return status;
 }

@@ -123,6 +123,22 @@ trainer_data *trainer_data_load(const trainer_options *opts, const feature_optio
                                 const char *const *files, int num_files, const char *words_path,
                                 const trainer_callbacks *cb, char *err, int err_len);
 void trainer_data_free(trainer_data *data);
+/* A training segment named by the caller rather than by a word-time file. */
+typedef struct {
+    const char *file;      /* audio path */
+    double start_s, end_s; /* the word's span, seconds */
+    const char *word;      /* segments of one word (by other speakers) are partners */
+    const char *speaker;   /* NULL: the file's, as for a word-time file */
+} trainer_word;
+
+/* trainer_data_load with the segments of words[0..num_words) in place of a
+ * word-time file: the same reading (each file once), the same labels (each
+ * segment's word, for a CTC head) and opts->transcripts_path. */
+trainer_data *trainer_data_load_word_list(const trainer_options *opts,
+                                          const feature_options *features,
+                                          const trainer_word *words, long num_words,
+                                          const trainer_callbacks *cb, char *err, int err_len);
+
 /* Segments, frames and files loaded, for the CLI's summary. */
 void trainer_data_summary(const trainer_data *data, long *num_segments, long *num_frames,
                           int *num_files, int *num_words);

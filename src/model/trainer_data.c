@@ -185,7 +185,8 @@ typedef struct {
     char *file; /* owned */
     double start_s, end_s;
     int word;
-    long order; /* line number, keeps the sort stable */
+    int speaker; /* -1: the file's (trainer_speaker_of) */
+    long order;  /* position in the input, keeps the sort stable */
 } word_entry;
 
 static int compare_entries(const void *a, const void *b) {
@@ -194,19 +195,47 @@ static int compare_entries(const void *a, const void *b) {
     return c ? c : (x->order < y->order ? -1 : x->order > y->order);
 }
 
-static int load_words(trainer_data *d, const trainer_options *opts, const feature_options *fo,
-                      const char *words_path, const trainer_callbacks *cb, char *err,
-                      int err_len) {
+/* A growable list of word entries. */
+typedef struct {
+    word_entry *items;
+    long num, cap;
+} entry_list;
+
+/* Appends an entry owning a copy of file; 0, or -1 when out of memory. */
+static int entry_add(entry_list *l, const char *file, double start_s, double end_s, int word,
+                     int speaker) {
+    if (word < 0) return -1;
+    if (l->num == l->cap) {
+        long cap = l->cap ? 2 * l->cap : 4096;
+        word_entry *e = realloc(l->items, cap * sizeof *e);
+        if (!e) return -1;
+        l->items = e, l->cap = cap;
+    }
+    char *copy = strdup(file);
+    if (!copy) return -1;
+    l->items[l->num] = (word_entry){copy, start_s, end_s, word, speaker, l->num};
+    l->num++;
+    return 0;
+}
+
+static void entries_free(entry_list *l) {
+    for (long i = 0; i < l->num; i++)
+        free(l->items[i].file);
+    free(l->items);
+}
+
+/* Reads words_path's lines into l (words interned in d); 0, or -1 with err. */
+static int parse_word_file(trainer_data *d, const char *words_path, entry_list *l, char *err,
+                           int err_len) {
     FILE *f = fopen(words_path, "r");
     if (!f) {
         snprintf(err, err_len, "%s: cannot open word-time file", words_path);
         return -1;
     }
-    word_entry *entries = NULL;
-    long num = 0, cap = 0, line_no = 0;
+    long line_no = 0;
     char line[8192];
     int rc = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (rc == 0 && fgets(line, sizeof line, f)) {
         line_no++;
         line[strcspn(line, "\r\n")] = 0;
         if (!line[0] || line[0] == '#')
@@ -221,56 +250,69 @@ static int load_words(trainer_data *d, const trainer_options *opts, const featur
             rc = -1;
             break;
         }
-        if (num == cap) {
-            cap = cap ? 2 * cap : 4096;
-            word_entry *e = realloc(entries, cap * sizeof *e);
-            if (!e) { rc = -1; snprintf(err, err_len, "out of memory"); break; }
-            entries = e;
-        }
         char path[8192];
         trainer_resolve_path(words_path, fields[0], path, sizeof path);
-        entries[num] = (word_entry){strdup(path), start, stop, intern(&d->words, fields[3]), line_no};
-        if (!entries[num].file || entries[num].word < 0) { rc = -1; snprintf(err, err_len, "out of memory"); break; }
-        num++;
-    }
-    fclose(f);
-    if (rc == 0) {
-        qsort(entries, num, sizeof *entries, compare_entries);
-        long done_files = 0;
-        for (long i = 0; i < num && rc == 0;) {
-            long j = i;
-            while (j < num && !strcmp(entries[j].file, entries[i].file))
-                j++;
-            int speaker = trainer_speaker_of(d, entries[i].file);
-            for (int copy = 0; copy < trainer_num_copies(opts) && rc == 0; copy++) {
-                feature_matrix fm;
-                double shift_s;
-                if (trainer_read_copy(opts, fo, entries[i].file, copy, cb, &fm, &shift_s) != 0)
-                    break;
-                d->num_files += copy == 0;
-                for (long k = i; k < j; k++) {
-                    long s = lround(entries[k].start_s / shift_s), e = lround(entries[k].end_s / shift_s);
-                    if (e > fm.num_frames)
-                        e = fm.num_frames;
-                    if (e - s < 3 || e - s > opts->max_segment_frames)
-                        continue;
-                    if (trainer_add_segment(d, fm.data, s, (int)(e - s), entries[k].word, speaker) != 0 ||
-                        trainer_label_last_segment(d, d->words.names[entries[k].word]) != 0) {
-                        snprintf(err, err_len, "out of memory");
-                        rc = -1;
-                        break;
-                    }
-                }
-                features_free(&fm);
-            }
-            if (++done_files % 500 == 0)
-                trainer_note(cb, "loaded %ld files, %ld segments", done_files, d->num_segs);
-            i = j;
+        if (entry_add(l, path, start, stop, intern(&d->words, fields[3]), -1) != 0) {
+            snprintf(err, err_len, "out of memory");
+            rc = -1;
         }
     }
-    for (long i = 0; i < num; i++)
-        free(entries[i].file);
-    free(entries);
+    fclose(f);
+    return rc;
+}
+
+/* Adds the segments of l's entries, file by file (each file's frames are
+ * read once per copy of the data), each labelled with its word for the CTC
+ * head; 0, or -1 with err (out of memory). */
+static int load_entries(trainer_data *d, const trainer_options *opts, const feature_options *fo,
+                        entry_list *l, const trainer_callbacks *cb, char *err, int err_len) {
+    word_entry *entries = l->items;
+    const long num = l->num;
+    qsort(entries, num, sizeof *entries, compare_entries);
+    long done_files = 0;
+    for (long i = 0; i < num;) {
+        long j = i;
+        while (j < num && !strcmp(entries[j].file, entries[i].file))
+            j++;
+        int file_speaker = trainer_speaker_of(d, entries[i].file);
+        for (int copy = 0; copy < trainer_num_copies(opts); copy++) {
+            feature_matrix fm;
+            double shift_s;
+            if (trainer_read_copy(opts, fo, entries[i].file, copy, cb, &fm, &shift_s) != 0)
+                break;
+            d->num_files += copy == 0;
+            for (long k = i; k < j; k++) {
+                long s = lround(entries[k].start_s / shift_s), e = lround(entries[k].end_s / shift_s);
+                if (e > fm.num_frames)
+                    e = fm.num_frames;
+                if (e - s < 3 || e - s > opts->max_segment_frames)
+                    continue;
+                int speaker = entries[k].speaker >= 0 ? entries[k].speaker : file_speaker;
+                if (file_speaker < 0 ||
+                    trainer_add_segment(d, fm.data, s, (int)(e - s), entries[k].word, speaker) != 0 ||
+                    trainer_label_last_segment(d, d->words.names[entries[k].word]) != 0) {
+                    features_free(&fm);
+                    snprintf(err, err_len, "out of memory");
+                    return -1;
+                }
+            }
+            features_free(&fm);
+        }
+        if (++done_files % 500 == 0)
+            trainer_note(cb, "loaded %ld files, %ld segments", done_files, d->num_segs);
+        i = j;
+    }
+    return 0;
+}
+
+static int load_words(trainer_data *d, const trainer_options *opts, const feature_options *fo,
+                      const char *words_path, const trainer_callbacks *cb, char *err,
+                      int err_len) {
+    entry_list l = {0};
+    int rc = parse_word_file(d, words_path, &l, err, err_len);
+    if (rc == 0)
+        rc = load_entries(d, opts, fo, &l, cb, err, err_len);
+    entries_free(&l);
     return rc;
 }
 
@@ -324,6 +366,25 @@ static int load_windows(trainer_data *d, const trainer_options *opts, const feat
     return 0;
 }
 
+/* What every loader ends with: the CTC-only utterances of
+ * opts->transcripts_path, and the check that something was loaded.  Takes
+ * rc, the loading's status so far; returns d, or NULL (d freed) with err. */
+static trainer_data *finish_load(trainer_data *d, int rc, const trainer_options *opts,
+                                 const feature_options *features, const char *no_speech,
+                                 const trainer_callbacks *cb, char *err, int err_len) {
+    if (rc == 0 && opts->transcripts_path)
+        rc = trainer_load_transcripts(d, opts, features, cb, err, err_len);
+    if (rc == 0 && d->num_segs == 0) {
+        snprintf(err, err_len, "no training segments (%d files read%s)", d->num_files, no_speech);
+        rc = -1;
+    }
+    if (rc != 0) {
+        trainer_data_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 trainer_data *trainer_data_load(const trainer_options *opts, const feature_options *features,
                                 const char *const *files, int num_files, const char *words_path,
                                 const trainer_callbacks *cb, char *err, int err_len) {
@@ -335,18 +396,35 @@ trainer_data *trainer_data_load(const trainer_options *opts, const feature_optio
     d->dim = features_dim(features);
     int rc = words_path ? load_words(d, opts, features, words_path, cb, err, err_len)
                         : load_windows(d, opts, features, files, num_files, cb, err, err_len);
-    if (rc == 0 && opts->transcripts_path)
-        rc = trainer_load_transcripts(d, opts, features, cb, err, err_len);
-    if (rc == 0 && d->num_segs == 0) {
-        snprintf(err, err_len, "no training segments (%d files read%s)", d->num_files,
-                 words_path ? "" : ", no speech detected");
-        rc = -1;
-    }
-    if (rc != 0) {
-        trainer_data_free(d);
+    return finish_load(d, rc, opts, features, words_path ? "" : ", no speech detected", cb, err,
+                       err_len);
+}
+
+trainer_data *trainer_data_load_word_list(const trainer_options *opts,
+                                          const feature_options *features,
+                                          const trainer_word *words, long num_words,
+                                          const trainer_callbacks *cb, char *err, int err_len) {
+    trainer_data *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    return d;
+    d->dim = features_dim(features);
+    entry_list l = {0};
+    int rc = 0;
+    for (long i = 0; i < num_words && rc == 0; i++) {
+        int speaker = words[i].speaker ? intern(&d->speakers, words[i].speaker) : -1;
+        if ((words[i].speaker && speaker < 0) ||
+            entry_add(&l, words[i].file, words[i].start_s, words[i].end_s,
+                      intern(&d->words, words[i].word), speaker) != 0) {
+            snprintf(err, err_len, "out of memory");
+            rc = -1;
+        }
+    }
+    if (rc == 0)
+        rc = load_entries(d, opts, features, &l, cb, err, err_len);
+    entries_free(&l);
+    return finish_load(d, rc, opts, features, "", cb, err, err_len);
 }
 
 /* Mean and standard deviation of every dimension over all pooled frames. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end: `s2s train --db` without labels trains the correspondence
-# objective on mined pairs by default (windows of different recordings that
-# the index's model finds alike): the pairs written by --mine-out lie in the
+# End-to-end: `s2s train --db --variant mined` trains the correspondence
+# objective on mined pairs (windows of different recordings that the
+# index's model finds alike; the default for a model without a CTC head): the pairs written by --mine-out lie in the
 # index's recordings, in two different ones, best cosine first, above
 # --mine-cosine; --mine-pairs and --mine-windows do what they say; no pair
 # above the threshold is an error that says so; --variant plain still trains
@@ -14,7 +14,7 @@ DB="$TMP/demo.db"
 MODEL="$S2S_DATA_DIR/s2s-default.model"
 expect_status 0 "index the demo" "$S2S" index -q --db "$DB" --model "$MODEL" -j 2 "$TMP"/demo/*.wav
 
-expect_status 0 "train --db (mined by default)" "$S2S" train --db "$DB" --batch 8 --epochs 1 \
+expect_status 0 "train --db --variant mined" "$S2S" train --db "$DB" --variant mined --batch 8 --epochs 1 \
     --threads 2 --mine-cosine 0.5 --mine-out "$TMP/pairs.tsv" --out "$TMP/M.model"
 expect_grep "mining pairs among [0-9]+ windows of $NUM files" "$TMP/err" "mines the index's windows"
 expect_grep "variant correspond" "$TMP/err" "trains the correspondence objective"
@@ -44,12 +44,12 @@ for r in rows:
     prev = c
 PY
 
-expect_status 1 "no pair above --mine-cosine 1" "$S2S" train --db "$DB" --epochs 1 \
+expect_status 1 "no pair above --mine-cosine 1" "$S2S" train --db "$DB" --variant mined --epochs 1 \
     --mine-cosine 1 --out "$TMP/none.model"
 expect_grep "no pair of windows found with cosine >= 1.00" "$TMP/err" "says why"
 
 # --mine-pairs keeps the best N; --mine-windows all searches more windows.
-expect_status 0 "train --db --mine-pairs 3 --mine-windows all" "$S2S" train --db "$DB" --batch 8 \
+expect_status 0 "train --db --mine-pairs 3 --mine-windows all" "$S2S" train --db "$DB" --variant mined --batch 8 \
     --epochs 1 --mine-cosine 0.5 --mine-pairs 3 --mine-windows all --mine-out "$TMP/pairs3.tsv" \
     --out "$TMP/M3.model"
 [ "$(wc -l < "$TMP/pairs3.tsv")" = 3 ] && pass "--mine-pairs 3: three pairs" ||
@@ -73,14 +73,14 @@ n_all=$(sed -n 's/.*mining pairs among \([0-9]*\) windows.*/\1/p' "$TMP/err")
 [ -s "$TMP/tm" ] && cmp -s "$TMP/t0" "$TMP/tm" && pass "the default keeps the encoder: same transcript" ||
     fail "the default changed the transcript"
 echo "my own words" > "$TMP/W.lm"
-expect_status 0 "train --db --whole-model" "$S2S" train --db "$DB" --batch 8 --epochs 1 --lr 0.01 \
+expect_status 0 "train --db --whole-model" "$S2S" train --db "$DB" --variant mined --batch 8 --epochs 1 --lr 0.01 \
     --threads 2 --mine-cosine 0.5 --whole-model --out "$TMP/W.model"
 [ "$(cat "$TMP/W.lm")" = "my own words" ] && pass "a language model already beside --out is kept" ||
     fail "W.lm was overwritten"
 "$S2S" embed --model "$TMP/W.model" "$TMP"/demo/white_house.wav > "$TMP/vw" 2>/dev/null
 [ -s "$TMP/vw" ] && ! cmp -s "$TMP/vm" "$TMP/vw" && pass "--whole-model trains more than the projection" ||
     fail "--whole-model gave the default's vectors"
-expect_status 2 "--whole-model with --projection-only" "$S2S" train --db "$DB" --whole-model \
+expect_status 2 "--whole-model with --projection-only" "$S2S" train --db "$DB" --variant mined --whole-model \
     --projection-only --out "$TMP/x.model"
 expect_status 2 "--whole-model without mined" "$S2S" train --db "$DB" --variant plain --whole-model \
     --out "$TMP/x.model"
@@ -91,4 +91,7 @@ expect_grep "variant plain" "$TMP/err" "plain when asked"
 expect_status 2 "mined without a model to mine with" "$S2S" train --variant mined "$TMP"/demo/white_house.wav
 expect_status 2 "mined with --words" "$S2S" train --variant mined --init "$MODEL" --words "$TMP/w.tsv"
 expect_status 2 "bad --mine-windows" "$S2S" train --db "$DB" --mine-windows some --out "$TMP/x.model"
+expect_status 2 "--mine-* options without the mined variant" "$S2S" train --db "$DB" --mine-cosine 0.5 \
+    --out "$TMP/x.model"
+expect_grep "are for --variant mined" "$TMP/err" "says the --mine-* options are the mined variant's"
 finish
