@@ -3,9 +3,11 @@
  * Ctrl-C writes a checkpoint, a rerun resumes.  --bench (not in --help's
  * main list) measures training and encoding throughput on random data.
  * With --db, the audio is that of the index's recordings (re-read from their
- * files, which must be unchanged since indexing) and training continues from
- * the index's model; --reindex (or `s2s retrain`) then re-embeds the index
- * with the result. */
+ * files, which must be unchanged since indexing), training continues from
+ * the index's model, and without labels: on the words the model's CTC head
+ * heard in two or more recordings (trainer_heard.h), or for a model without
+ * a head on pairs it mines (trainer_mined.h); --reindex (or `s2s retrain`)
+ * then re-embeds the index with the result. */
 #include "cli.h"
 #include "cmd_reindex.h"
 #include "gemm.h"
@@ -33,9 +35,13 @@
 #define TRAIN_MINED_LR 0.0001
 /* Of the heard variant, chosen on the same development sets: with words
  * that are almost all right and mostly by two voices, the whole network
- * gains from longer training at the same gentle rate. */
+ * gains from longer training at the same gentle rate; the head learns the
+ * words it heard at the weight the shipped model's last phases gave CTC
+ * (at 1 it is taught its own spellings as firmly as the vectors their
+ * pairs, and English gained less). */
 #define TRAIN_HEARD_EPOCHS 10
 #define TRAIN_HEARD_LR 0.0001
+#define TRAIN_HEARD_CTC_WEIGHT 0.1
 #define SPELL(x) #x
 #define SPELL_VALUE(x) SPELL(x)
 
@@ -63,7 +69,8 @@ static const char *const help =
     "  --transcripts FILE   train a CTC head (s2s transcribe, query --text): lines\n"
     "                       file<TAB>text (the file's speech) or a word-time file\n"
     "                       (each file's words joined); paths relative to FILE\n"
-    "  --ctc-weight X       weight of the CTC loss beside reconstruction (default 1)\n"
+    "  --ctc-weight X       weight of the CTC loss beside reconstruction (default 1;\n"
+    "                       heard: " SPELL_VALUE(TRAIN_HEARD_CTC_WEIGHT) ")\n"
     "  --ctc-hidden N       a new head reads the encoder through a backward LSTM of\n"
     "                       N units (right context); 0: a linear head (default)\n"
     "  --vtlp W[,W...]      also train on a copy of every file per warp factor W\n"
@@ -97,18 +104,19 @@ static const char *const help =
     "                       recording a speaker; transcripts are the index's, the\n"
     "                       other audio is transcribed first; defaults --epochs "
     SPELL_VALUE(TRAIN_HEARD_EPOCHS) "\n"
-    "                       --lr " SPELL_VALUE(TRAIN_HEARD_LR) "), mined (the default with --db for a model\n"
-    "                       without a head: correspond on pairs of windows that the\n"
-    "                       model finds to be the same word said twice, mutual\n"
-    "                       nearest neighbours in different recordings; defaults\n"
-    "                       --epochs " SPELL_VALUE(TRAIN_MINED_EPOCHS) " --lr " SPELL_VALUE(TRAIN_MINED_LR) " --projection-only) or whiten\n"
+    "                       --lr " SPELL_VALUE(TRAIN_HEARD_LR) " --ctc-weight " SPELL_VALUE(TRAIN_HEARD_CTC_WEIGHT) "), mined (default with --db\n"
+    "                       when the model has no head: correspond on pairs of\n"
+    "                       windows that the model finds to be the same word said\n"
+    "                       twice, mutual nearest neighbours in different\n"
+    "                       recordings; defaults --epochs " SPELL_VALUE(TRAIN_MINED_EPOCHS) " --lr " SPELL_VALUE(TRAIN_MINED_LR) "\n"
+    "                       --projection-only) or whiten\n"
     "                       (no gradient step: the vector space of --init's model is\n"
     "                       evened out on the windows of the audio, directions\n"
     "                       holding more than --whiten-cap times the mean variance\n"
     "                       scaled down to it; the encoder and transcripts stay)\n"
-    "  --contrast X         correspond, heard, mined: add X times a contrastive loss: each\n"
-    "                       window's vector must be closer to its partner's than to\n"
-    "                       the batch's other partners (InfoNCE; default 0: none)\n"
+    "  --contrast X         correspond, heard, mined: add X times a contrastive loss:\n"
+    "                       each window's vector must be closer to its partner's than\n"
+    "                       to the batch's other partners (InfoNCE; default 0: none)\n"
     "  --contrast-temperature T\n"
     "                       the contrastive loss's temperature (default 0.1)\n"
     "  --whiten-cap X       whiten: the cap, at least 1 (default "
@@ -405,7 +413,7 @@ int cmd_train(int argc, char **argv) {
     int heard = 0;
     int whiten = 0, whiten_cap_given = 0;
     double whiten_cap = WHITEN_DEFAULT_CAP;
-    int epochs_given = 0, lr_given = 0;
+    int epochs_given = 0, lr_given = 0, ctc_weight_given = 0;
     int whole_model = 0;
     int mine_all_windows = 0;
     int mine_given = 0; /* a --mine-* option: they are for the mined variant only */
@@ -504,7 +512,7 @@ int cmd_train(int argc, char **argv) {
         case O_WHOLE_MODEL: whole_model = 1; break;
         case O_CTC_WEIGHT:
             if (cli_parse_float("train", "--ctc-weight", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
-            o.ctc_weight = (float)x;
+            o.ctc_weight = (float)x, ctc_weight_given = 1;
             break;
         case O_TIME_MASK:
             if (cli_parse_float("train", "--time-mask", optarg, 0.0, 0.5, &x) != 0) return EXIT_USAGE;
@@ -631,6 +639,7 @@ int cmd_train(int argc, char **argv) {
     if (heard) { /* fine-tuning defaults (README, "Retraining on your own audio") */
         if (!epochs_given) o.epochs = TRAIN_HEARD_EPOCHS;
         if (!lr_given) o.learning_rate = (float)TRAIN_HEARD_LR;
+        if (!ctc_weight_given) o.ctc_weight = (float)TRAIN_HEARD_CTC_WEIGHT;
     }
     if (mined) {
         if (!epochs_given) o.epochs = TRAIN_MINED_EPOCHS;

@@ -25,6 +25,16 @@ expect_grep() {
     if grep -Eq -- "$1" "$2"; then pass "$3"; else fail "$3: no /$1/ in $(head -c 400 "$2")"; fi
 }
 
+# index_demo DB: copies the demo recordings to $TMP/demo (NUM: how many)
+# and indexes them into DB with the shipped model (MODEL) on 2 threads.
+index_demo() {
+    mkdir -p "$TMP/demo"
+    cp "$S2S_DATA_DIR"/demo/*.wav "$TMP/demo/"
+    NUM=$(ls "$TMP/demo"/*.wav | wc -l)
+    MODEL="$S2S_DATA_DIR/s2s-default.model"
+    expect_status 0 "index the demo" "$S2S" index -q --db "$1" --model "$MODEL" -j 2 "$TMP"/demo/*.wav
+}
+
 # finish: prints the tally and exits non-zero when anything failed.
 finish() {
     echo "$num_passed passed, $num_failed failed"

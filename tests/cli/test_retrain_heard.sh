@@ -9,12 +9,8 @@
 # left out; nothing heard twice is an error that says so; a model without a
 # head falls back to mined pairs; bad combinations are usage errors.
 . "$S2S_TESTLIB"
-mkdir -p "$TMP/demo"
-cp "$S2S_DATA_DIR"/demo/*.wav "$TMP/demo/"
-NUM=$(ls "$TMP/demo"/*.wav | wc -l)
 DB="$TMP/demo.db"
-MODEL="$S2S_DATA_DIR/s2s-default.model"
-expect_status 0 "index the demo" "$S2S" index -q --db "$DB" --model "$MODEL" -j 2 "$TMP"/demo/*.wav
+index_demo "$DB"
 
 expect_status 0 "train --db (heard words by default)" "$S2S" train --db "$DB" --batch 8 --epochs 1 \
     --threads 2 --words-out "$TMP/heard.tsv" --out "$TMP/H.model"

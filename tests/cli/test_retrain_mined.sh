@@ -7,12 +7,8 @@
 # above the threshold is an error that says so; --variant plain still trains
 # the old way; bad combinations are usage errors.
 . "$S2S_TESTLIB"
-mkdir -p "$TMP/demo"
-cp "$S2S_DATA_DIR"/demo/*.wav "$TMP/demo/"
-NUM=$(ls "$TMP/demo"/*.wav | wc -l)
 DB="$TMP/demo.db"
-MODEL="$S2S_DATA_DIR/s2s-default.model"
-expect_status 0 "index the demo" "$S2S" index -q --db "$DB" --model "$MODEL" -j 2 "$TMP"/demo/*.wav
+index_demo "$DB"
 
 expect_status 0 "train --db --variant mined" "$S2S" train --db "$DB" --variant mined --batch 8 --epochs 1 \
     --threads 2 --mine-cosine 0.5 --mine-out "$TMP/pairs.tsv" --out "$TMP/M.model"
