@@ -237,9 +237,10 @@ static int model_has_ctc_head(const char *path) {
 }
 
 /* The heard variant's data: the words o->init_path's head hears in two or
- * more of the files (written to words_out unless NULL).  transcripts (NULL, or one per file) holds what the
- * index stored; the files without one are transcribed now, decoded as
- * `s2s index` decodes by default (the model's language model). */
+ * more of the files (written to words_out unless NULL).  transcripts (NULL,
+ * or one per file) holds what the index stored; the files without one are
+ * transcribed now, decoded as `s2s index` decodes by default (with the
+ * model's language model). */
 static trainer_data *load_heard(const trainer_options *o, const char *const *files,
                                 char *const *transcripts, int num_files, const char *words_out,
                                 const trainer_callbacks *cb, char *err, int err_len) {
@@ -255,7 +256,6 @@ static trainer_data *load_heard(const trainer_options *o, const char *const *fil
     }
     transcribe_options decode = {0};
     cli_decode_request req = {.model_path = o->init_path};
-    trainer_data *data = NULL;
     if (missing && cli_decode_options(&req, &decode) != 0) {
         snprintf(err, err_len, "cannot transcribe the recordings without a stored transcript");
         free(stored);
@@ -264,8 +264,9 @@ static trainer_data *load_heard(const trainer_options *o, const char *const *fil
     repeated_word_options words = repeated_word_defaults();
     int num_words;
     long num_heard;
-    data = trainer_data_load_heard(o, o->init_path, files, stored, num_files, &decode, &words,
-                                   words_out, cb, &num_words, &num_heard, err, err_len);
+    trainer_data *data = trainer_data_load_heard(o, o->init_path, files, stored, num_files, &decode,
+                                                 &words, words_out, cb, &num_words, &num_heard,
+                                                 err, err_len);
     if (missing) cli_decode_free(&decode);
     free(stored);
     return data;
