@@ -237,12 +237,14 @@ static int model_has_ctc_head(const char *path) {
 }
 
 /* The heard variant's data: the words o->init_path's head hears in two or
- * more of the files (written to words_out unless NULL).  transcripts (NULL,
- * or one per file) holds what the index stored; the files without one are
- * transcribed now, decoded as `s2s index` decodes by default (with the
- * model's language model). */
+ * more of the files, one of them among the first num_indexed when that is
+ * not 0 (written to words_out unless NULL).  transcripts (NULL, or one per
+ * file) holds what the index stored; the files without one are transcribed
+ * now, decoded as `s2s index` decodes by default (with the model's language
+ * model). */
 static trainer_data *load_heard(const trainer_options *o, const char *const *files,
-                                char *const *transcripts, int num_files, const char *words_out,
+                                char *const *transcripts, int num_files, int num_indexed,
+                                const char *words_out,
                                 const trainer_callbacks *cb, char *err, int err_len) {
     const char **stored = calloc(num_files, sizeof *stored);
     if (!stored) {
@@ -262,6 +264,7 @@ static trainer_data *load_heard(const trainer_options *o, const char *const *fil
         return NULL;
     }
     repeated_word_options words = repeated_word_defaults();
+    words.num_searched = num_indexed;
     int num_words;
     long num_heard;
     trainer_data *data = trainer_data_load_heard(o, o->init_path, files, stored, num_files, &decode,
@@ -680,8 +683,8 @@ int cmd_train(int argc, char **argv) {
         data = trainer_data_load_mined(&o, o.init_path, files, num_files, &windows, &mine, mine_out,
                                        &cb, &num_pairs, &num_windows, err, sizeof err);
     } else if (heard) {
-        data = load_heard(&o, files, from_index.transcripts, num_files, words_out, &cb, err,
-                          sizeof err);
+        data = load_heard(&o, files, from_index.transcripts, num_files, from_index.num_recordings,
+                          words_out, &cb, err, sizeof err);
     } else {
         data = trainer_data_load(&o, &fo, files, num_files, words, &cb, err, sizeof err);
     }

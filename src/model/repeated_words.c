@@ -1,14 +1,14 @@
 /* Words heard in several recordings (see repeated_words.h): every long
  * enough word of every transcript is listed, the list is sorted by
  * spelling, and each run of one spelling is kept when it spans enough
- * recordings. */
+ * recordings (one of them searched, when that is asked). */
 #include "repeated_words.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 repeated_word_options repeated_word_defaults(void) {
-    return (repeated_word_options){.min_letters = 5, .min_recordings = 2};
+    return (repeated_word_options){.min_letters = 5, .min_recordings = 2, .num_searched = 0};
 }
 
 static int letters(const char *word) {
@@ -50,7 +50,9 @@ long repeated_words_find(const transcript *transcripts, int num,
         int recordings = 1;
         for (; j < n && !strcmp(all[j].word->text, all[i].word->text); j++)
             recordings += all[j].recording != all[j - 1].recording;
-        if (recordings >= o->min_recordings) {
+        /* recordings ascend within a word: the first is the lowest */
+        int searched = o->num_searched == 0 || all[i].recording < o->num_searched;
+        if (recordings >= o->min_recordings && searched) {
             memmove(all + kept, all + i, sizeof *all * (j - i));
             kept += j - i;
             (*num_distinct)++;

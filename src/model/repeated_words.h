@@ -21,6 +21,11 @@ typedef struct {
                            short words are more often misheard, and spelt alike
                            when they are not the same word */
     int min_recordings; /* 2: a word must be heard in this many recordings */
+    int num_searched;   /* 0: any recording counts; else a word must also be heard in
+                           one of the first num_searched recordings (those of the
+                           index, not audio added for training): the collection's
+                           own repeated words are what retraining gains from, and
+                           other words heard only in added audio lowered MAP */
 } repeated_word_options;
 
 repeated_word_options repeated_word_defaults(void);
@@ -33,7 +38,8 @@ typedef struct {
 
 /* Every occurrence of every word of at least o->min_letters letters that
  * is heard in at least o->min_recordings of the num transcripts (one per
- * recording; a transcript may have no words).  Writes them into a
+ * recording; a transcript may have no words) and, with o->num_searched, in
+ * one of the first num_searched.  Writes them into a
  * malloc'ed *out (caller frees; NULL when none), grouped by word in
  * alphabetical order and, within a word, by recording and time; sets
  * *num_distinct to the words kept.  Returns the occurrences, or -1 when

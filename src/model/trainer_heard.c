@@ -114,9 +114,13 @@ trainer_data *trainer_data_load_heard(const trainer_options *opts, const char *m
         goto cleanup;
     }
     if (n == 0) {
+        char searched[64] = "";
+        if (words->num_searched > 0)
+            snprintf(searched, sizeof searched, ", one of them among the %d searched",
+                     words->num_searched);
         snprintf(err, err_len, "no word of %d letters or more is heard in %d recordings of the "
-                 "%d (train with --variant mined)", words->min_letters, words->min_recordings,
-                 num_files);
+                 "%d%s (train with --variant mined)", words->min_letters, words->min_recordings,
+                 num_files, searched);
         goto cleanup;
     }
     if (!(list = malloc(sizeof *list * n))) {

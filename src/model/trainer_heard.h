@@ -15,7 +15,9 @@
 #include "transcriber.h"
 
 /* Loads the training segments of the words heard in two or more of the
- * num_files files.  transcripts[i] is files[i]'s transcript in the index's
+ * num_files files (and, with words->num_searched, in one of the first
+ * num_searched: the index's recordings, before audio added for training).
+ * transcripts[i] is files[i]'s transcript in the index's
  * text form (transcript_format.h), or NULL: then files[i] is transcribed
  * now with the model at model_path, decoded as decode says (a file without
  * speech has no words).  A file that cannot be read, or a stored

@@ -5,7 +5,7 @@
 # --words-out are words of the index's stored transcripts, each heard in two
 # recordings or more, 5 letters or more, with the stored times; audio named
 # on the command line and recordings indexed without transcripts are
-# transcribed first; a stored transcript that does not parse is named and
+# transcribed first, and a word heard only in audio named is left out; a stored transcript that does not parse is named and
 # left out; nothing heard twice is an error that says so; a model without a
 # head falls back to mined pairs; bad combinations are usage errors.
 . "$S2S_TESTLIB"
@@ -53,6 +53,18 @@ expect_status 0 "train --db with audio named" "$S2S" train --db "$DB" --batch 8 
 expect_grep "transcribing 1 recordings \(no stored transcript\)" "$TMP/err" "transcribes the audio named"
 grep -q "tour été.wav" "$TMP/heard2.tsv" && pass "the named audio's words are trained on" ||
     fail "no word of the named audio in $(head -c 300 "$TMP/heard2.tsv")"
+# Words heard only in audio named for training (not in the index) are left
+# out: "aponder" and "please", heard in two copies of one fixture, are
+# trained on only without --db.
+A1="$S2S_FIXTURES/audio/speech_a.wav" A2="$S2S_FIXTURES/audio/speech_a_8k.wav"
+expect_status 0 "train --db with two recordings unlike the index's" "$S2S" train --db "$DB" \
+    --batch 8 --epochs 1 --words-out "$TMP/heard4.tsv" --out "$TMP/H4.model" "$A1" "$A2"
+if grep -q "speech_a" "$TMP/heard4.tsv"; then fail "trained on words the index does not hold"; else
+    pass "words heard only in the audio named are left out"; fi
+expect_status 0 "the same two without --db" "$S2S" train --variant heard --init "$MODEL" \
+    --batch 8 --epochs 1 --words-out "$TMP/heard5.tsv" --out "$TMP/H5.model" "$A1" "$A2"
+[ "$(grep -c $'\taponder$' "$TMP/heard5.tsv")" = 2 ] && pass "without an index, every recording counts" ||
+    fail "words without --db: $(head -c 300 "$TMP/heard5.tsv")"
 DBN="$TMP/bare.db"
 expect_status 0 "index without transcripts" "$S2S" index -q --db "$DBN" --model "$MODEL" \
     --no-transcripts -j 2 "$TMP"/demo/*.wav

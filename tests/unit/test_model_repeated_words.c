@@ -38,23 +38,25 @@ static int count_letters(const char *s) {
     return n;
 }
 
-/* The reference: a word is kept when it has enough letters and the number
- * of recordings holding it is enough; every occurrence of it is listed. */
+/* The reference: a word is kept when it has enough letters, the number of
+ * recordings holding it is enough, and (with num_searched) one of the first
+ * num_searched holds it; every occurrence of it is listed. */
 static long brute_force_count(const transcript *t, int num, const repeated_word_options *o,
                               int *num_distinct) {
     long total = 0;
     *num_distinct = 0;
     for (int v = 0; v < VOCABULARY; v++) {
         if (count_letters(vocabulary[v]) < o->min_letters) continue;
-        int recordings = 0;
+        int recordings = 0, searched = o->num_searched == 0;
         long occurrences = 0;
         for (int r = 0; r < num; r++) {
             int here = 0;
             for (int w = 0; w < t[r].num_words; w++) here += !strcmp(t[r].words[w].text, vocabulary[v]);
             recordings += here > 0;
             occurrences += here;
+            if (here > 0 && r < o->num_searched) searched = 1;
         }
-        if (recordings >= o->min_recordings) {
+        if (recordings >= o->min_recordings && searched) {
             total += occurrences;
             (*num_distinct)++;
         }
@@ -71,6 +73,7 @@ START_TEST(test_matches_brute_force) {
         repeated_word_options o = repeated_word_defaults();
         o.min_letters = 1 + trial % 7;
         o.min_recordings = 1 + trial % 3;
+        o.num_searched = trial % 4;
         repeated_word *found;
         int distinct, expected_distinct;
         long n = repeated_words_find(t, num, &o, &found, &distinct);
@@ -112,6 +115,7 @@ START_TEST(test_edge_cases) {
     repeated_word_options o = repeated_word_defaults();
     ck_assert_int_eq(o.min_letters, 5);
     ck_assert_int_eq(o.min_recordings, 2);
+    ck_assert_int_eq(o.num_searched, 0);
     repeated_word *found = (repeated_word *)&o; /* must be set to NULL */
     int distinct = -1;
     /* nothing heard anywhere */
@@ -141,7 +145,26 @@ START_TEST(test_edge_cases) {
     ck_assert_int_eq(distinct, 3);
     ck_assert_int_eq(n, 7);
     free(found);
-    for (int r = 0; r < 2; r++) transcript_free(&t[r]);
+    /* two recordings added for training only (num_searched 2): "house" is
+     * heard in the first added one and in a searched one, so it joins;
+     * "merit" in the two added ones only, so it does not */
+    const char *c[] = {"house", "merit", "merit"};
+    const char *d[] = {"merit"};
+    transcript more[4] = {t[0], t[1], make_transcript(c, 3), make_transcript(d, 1)};
+    o.min_letters = 5;
+    o.num_searched = 2;
+    n = repeated_words_find(more, 4, &o, &found, &distinct);
+    ck_assert_int_eq(distinct, 3); /* hour's, house, white */
+    ck_assert_int_eq(n, 2 + 3 + 3);
+    ck_assert_str_eq(found[2].word->text, "house");
+    ck_assert_int_eq(found[4].recording, 2);
+    free(found);
+    o.num_searched = 0; /* then merit, heard in the two added recordings, joins too */
+    n = repeated_words_find(more, 4, &o, &found, &distinct);
+    ck_assert_int_eq(distinct, 4);
+    ck_assert_int_eq(n, 2 + 3 + 3 + 3);
+    free(found);
+    for (int r = 0; r < 4; r++) transcript_free(&more[r]);
 }
 END_TEST
 
