@@ -72,7 +72,8 @@ static int gather_transcripts(const char *model_path, const char *const *files,
         if (transcripts[i]) {
             if (transcript_parse(transcripts[i], &heard[i], why, sizeof why) != 0) {
                 char message[600];
-                snprintf(message, sizeof message, "stored transcript unreadable (%s); not trained on", why);
+                snprintf(message, sizeof message,
+                         "stored transcript unreadable (%s); not trained on", why);
                 file_failed(cb, files[i], message);
             }
             continue;
