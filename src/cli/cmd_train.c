@@ -247,32 +247,24 @@ static trainer_data *load_heard(const trainer_options *o, const char *const *fil
                                 char *const *transcripts, int num_files, int num_indexed,
                                 const char *words_out,
                                 const trainer_callbacks *cb, char *err, int err_len) {
-    const char **stored = calloc(num_files, sizeof *stored);
-    if (!stored) {
-        snprintf(err, err_len, "out of memory");
-        return NULL;
-    }
     int missing = 0;
-    for (int i = 0; i < num_files; i++) {
-        stored[i] = transcripts ? transcripts[i] : NULL;
-        missing += stored[i] == NULL;
-    }
+    for (int i = 0; i < num_files; i++)
+        missing += !transcripts || !transcripts[i];
     transcribe_options decode = {0};
     cli_decode_request req = {.model_path = o->init_path};
     if (missing && cli_decode_options(&req, &decode) != 0) {
         snprintf(err, err_len, "cannot transcribe the recordings without a stored transcript");
-        free(stored);
         return NULL;
     }
     repeated_word_options words = repeated_word_defaults();
     words.num_searched = num_indexed;
     int num_words;
     long num_heard;
-    trainer_data *data = trainer_data_load_heard(o, o->init_path, files, stored, num_files, &decode,
-                                                 &words, words_out, cb, &num_words, &num_heard,
-                                                 err, err_len);
+    trainer_data *data = trainer_data_load_heard(o, o->init_path, files,
+                                                 (const char *const *)transcripts, num_files,
+                                                 &decode, &words, words_out, cb, &num_words,
+                                                 &num_heard, err, err_len);
     if (missing) cli_decode_free(&decode);
-    free(stored);
     return data;
 }
 
@@ -475,6 +467,11 @@ int cmd_train(int argc, char **argv) {
         if (cli_parse_int("train", name, optarg, lo, hi, &v) != 0) return EXIT_USAGE;             \
         field = (int)v;                                                                           \
         break;
+#define FLOAT_OPT(code, name, lo, hi, field)                                                      \
+    case code:                                                                                    \
+        if (cli_parse_float("train", name, optarg, lo, hi, &x) != 0) return EXIT_USAGE;           \
+        field = (float)x;                                                                         \
+        break;
         INT_OPT(O_HIDDEN, "--hidden", 1, 4096, o.config.hidden_size)
         INT_OPT(O_LAYERS, "--layers", 1, AE_MAX_LAYERS, o.config.num_layers)
         INT_OPT(O_VDIM, "--vector-dim", 1, 4096, o.config.vector_dim)
@@ -496,14 +493,8 @@ int cmd_train(int argc, char **argv) {
             if (cli_parse_float("train", "--lr", optarg, 1e-8, 10, &x) != 0) return EXIT_USAGE;
             o.learning_rate = (float)x, lr_given = 1;
             break;
-        case O_CLIP:
-            if (cli_parse_float("train", "--clip", optarg, 0, 1e6, &x) != 0) return EXIT_USAGE;
-            o.clip_norm = (float)x;
-            break;
-        case O_VAL:
-            if (cli_parse_float("train", "--validation", optarg, 0, 0.5, &x) != 0) return EXIT_USAGE;
-            o.validation_fraction = (float)x;
-            break;
+        FLOAT_OPT(O_CLIP, "--clip", 0, 1e6, o.clip_norm)
+        FLOAT_OPT(O_VAL, "--validation", 0, 0.5, o.validation_fraction)
         case O_DECODER_INPUT:
             if (!strcmp(optarg, "previous")) o.config.decoder_input = AE_DECODER_PREVIOUS;
             else if (!strcmp(optarg, "zero")) o.config.decoder_input = AE_DECODER_ZERO;
@@ -519,18 +510,9 @@ int cmd_train(int argc, char **argv) {
             if (cli_parse_float("train", "--ctc-weight", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
             o.ctc_weight = (float)x, ctc_weight_given = 1;
             break;
-        case O_TIME_MASK:
-            if (cli_parse_float("train", "--time-mask", optarg, 0.0, 0.5, &x) != 0) return EXIT_USAGE;
-            o.time_mask = (float)x;
-            break;
-        case O_CONTRAST:
-            if (cli_parse_float("train", "--contrast", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
-            o.contrast_weight = (float)x;
-            break;
-        case O_CONTRAST_T:
-            if (cli_parse_float("train", "--contrast-temperature", optarg, 0.01, 10.0, &x) != 0) return EXIT_USAGE;
-            o.contrast_temperature = (float)x;
-            break;
+        FLOAT_OPT(O_TIME_MASK, "--time-mask", 0.0, 0.5, o.time_mask)
+        FLOAT_OPT(O_CONTRAST, "--contrast", 0.0, 1000.0, o.contrast_weight)
+        FLOAT_OPT(O_CONTRAST_T, "--contrast-temperature", 0.01, 10.0, o.contrast_temperature)
         case O_REINDEX: reindex = 1; break;
         case 'o': o.out_path = optarg; break;
         case O_BENCH: bench = 1; break;
@@ -549,6 +531,8 @@ int cmd_train(int argc, char **argv) {
         default: return cli_usage_error("train", "unknown option or missing value '%s'", argv[optind - 1]);
         }
     }
+#undef INT_OPT
+#undef FLOAT_OPT
     if (o.min_window_frames > o.max_window_frames)
         return cli_usage_error("train", "--min-window is larger than --max-window");
     if (bench)

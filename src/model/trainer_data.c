@@ -274,7 +274,6 @@ static int load_entries(trainer_data *d, const trainer_options *opts, const feat
         long j = i;
         while (j < num && !strcmp(entries[j].file, entries[i].file))
             j++;
-        int file_speaker = trainer_speaker_of(d, entries[i].file);
         for (int copy = 0; copy < trainer_num_copies(opts); copy++) {
             feature_matrix fm;
             double shift_s;
@@ -287,8 +286,10 @@ static int load_entries(trainer_data *d, const trainer_options *opts, const feat
                     e = fm.num_frames;
                 if (e - s < 3 || e - s > opts->max_segment_frames)
                     continue;
-                int speaker = entries[k].speaker >= 0 ? entries[k].speaker : file_speaker;
-                if (file_speaker < 0 ||
+                /* the file's speaker only when the entry names none */
+                int speaker = entries[k].speaker >= 0 ? entries[k].speaker
+                                                      : trainer_speaker_of(d, entries[k].file);
+                if (speaker < 0 ||
                     trainer_add_segment(d, fm.data, s, (int)(e - s), entries[k].word, speaker) != 0 ||
                     trainer_label_last_segment(d, d->words.names[entries[k].word]) != 0) {
                     features_free(&fm);

@@ -55,7 +55,7 @@ static int gather_transcripts(const char *model_path, const char *const *files,
     autoencoder *model = NULL;
     int num_missing = 0, done = 0;
     for (int i = 0; i < num_files; i++)
-        num_missing += transcripts[i] == NULL;
+        num_missing += !transcripts || !transcripts[i];
     if (num_missing > 0) {
         if (!(model = autoencoder_load(model_path, err, err_len)))
             return -1;
@@ -69,7 +69,7 @@ static int gather_transcripts(const char *model_path, const char *const *files,
     }
     char why[512];
     for (int i = 0; i < num_files; i++) {
-        if (transcripts[i]) {
+        if (transcripts && transcripts[i]) {
             if (transcript_parse(transcripts[i], &heard[i], why, sizeof why) != 0) {
                 char message[600];
                 snprintf(message, sizeof message,

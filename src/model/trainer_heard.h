@@ -17,10 +17,10 @@
 /* Loads the training segments of the words heard in two or more of the
  * num_files files (and, with words->num_searched, in one of the first
  * num_searched: the index's recordings, before audio added for training).
- * transcripts[i] is files[i]'s transcript in the index's
- * text form (transcript_format.h), or NULL: then files[i] is transcribed
- * now with the model at model_path, decoded as decode says (a file without
- * speech has no words).  A file that cannot be read, or a stored
+ * transcripts[i] is files[i]'s transcript in the index's text form
+ * (transcript_format.h), or NULL (as is every one when transcripts is
+ * NULL): then files[i] is transcribed now with the model at model_path,
+ * decoded as decode says (a file without speech has no words).  A file that cannot be read, or a stored
  * transcript that does not parse, goes to cb->file_failed and is left out.
  * *num_words gets the distinct words kept, *num_heard their occurrences.
  * With words_out, those occurrences are also written there as a word-time
