@@ -223,8 +223,16 @@ int ctc_decode_beam(const float *log_probs, int T, int C, int blank, const ctc_b
     if (log_prob)
         *log_prob = total(&tr.nodes[best]);
     result = tr.nodes[best].depth;
-    for (int id = best, i = result - 1; id > 0; id = tr.nodes[id].parent, i--)
-        out[i] = (ctc_token){tr.nodes[id].label, tr.nodes[id].frame};
+    // A node's frame is where it last entered the beam: a prefix that fell
+    // out and came back later has a later frame than the longer prefixes
+    // made from it before.  Each label starts at least a frame before the
+    // next one does.
+    for (int id = best, i = result - 1; id > 0; id = tr.nodes[id].parent, i--) {
+        int frame = tr.nodes[id].frame;
+        if (i < result - 1 && frame >= out[i + 1].frame)
+            frame = out[i + 1].frame - 1;
+        out[i] = (ctc_token){tr.nodes[id].label, frame};
+    }
 cleanup:
     free(tr.nodes);
     free(beam);

@@ -275,6 +275,29 @@ START_TEST(test_wide_beam_finds_most_probable_labelling) {
 }
 END_TEST
 
+/* A label's emission starts after the one before it, whatever the beam
+ * does: narrow beams drop prefixes and take them back later, which must not
+ * move a label's start past its successor's (a word would end before it
+ * starts). */
+START_TEST(test_beam_token_frames_increase) {
+    enum { T = 16, C = 4 }; /* test_random_log_probs makes at most 64 */
+    for (uint64_t seed = 1; seed <= 2000; seed++) {
+        float lp[T * C];
+        test_random_log_probs(lp, T, C, seed);
+        for (int width = 1; width <= 4; width++) {
+            ctc_token out[T];
+            const ctc_beam_options opt = {.beam_width = width, .prune = 100.0f};
+            int n = ctc_decode_beam(lp, T, C, BLANK, &opt, out, NULL);
+            ck_assert_int_ge(n, 0);
+            for (int i = 0; i < n; i++) {
+                ck_assert_int_ge(out[i].frame, (i > 0 ? out[i - 1].frame + 1 : 0));
+                ck_assert_int_lt(out[i].frame, T);
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_lexicon_trie) {
     ctc_lexicon *lex = ctc_lexicon_new();
     ck_assert_ptr_nonnull(lex);
@@ -362,6 +385,7 @@ static Suite *ctc_suite(void) {
     tcase_add_test(tc, test_greedy_decoding_merges_repeats_and_drops_blanks);
     tcase_add_test(tc, test_beam_search_sums_alignments);
     tcase_add_test(tc, test_wide_beam_finds_most_probable_labelling);
+    tcase_add_test(tc, test_beam_token_frames_increase);
     tcase_add_test(tc, test_lexicon_trie);
     tcase_add_test(tc, test_lexicon_beam_finds_most_probable_word_sequence);
     suite_add_tcase(suite, tc);
