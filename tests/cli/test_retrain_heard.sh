@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end: `s2s train --db` with a model that has a CTC head trains, by
-# default, the correspondence objective on the words the head heard in two
-# or more of the index's recordings (--variant heard): the words written by
-# --words-out are words of the index's stored transcripts, each heard in two
-# recordings or more, 5 letters or more, with the stored times; audio named
-# on the command line and recordings indexed without transcripts are
-# transcribed first, and a word heard only in audio named is left out; a stored transcript that does not parse is named and
+# default, the correspondence objective with the contrastive term on the
+# words the head heard in two or more of the index's recordings (--variant
+# heard): the words written by --words-out are words of the index's stored
+# transcripts, each heard in two recordings or more, 5 letters or more, with
+# the stored times; audio named on the command line and recordings indexed
+# without transcripts are transcribed first, and a word heard only in audio
+# named is left out; a stored transcript that does not parse is named and
 # left out; nothing heard twice is an error that says so; a model without a
 # head falls back to mined pairs; bad combinations are usage errors.
 . "$S2S_TESTLIB"
@@ -65,6 +66,18 @@ expect_status 0 "the same two without --db" "$S2S" train --variant heard --init 
     --batch 8 --epochs 1 --words-out "$TMP/heard5.tsv" --out "$TMP/H5.model" "$A1" "$A2"
 [ "$(grep -c $'\taponder$' "$TMP/heard5.tsv")" = 2 ] && pass "without an index, every recording counts" ||
     fail "words without --db: $(head -c 300 "$TMP/heard5.tsv")"
+# Its defaults include the contrastive term at weight 1: the same model as
+# with --contrast 1 given, another one with --contrast 0 (two words heard
+# here: the demo's recordings share one, which leaves the term nothing to
+# tell apart).
+expect_status 0 "heard with --contrast 1 given" "$S2S" train -q --variant heard --init "$MODEL" \
+    --batch 8 --epochs 1 --contrast 1 --out "$TMP/H5c1.model" "$A1" "$A2"
+cmp -s "$TMP/H5.model" "$TMP/H5c1.model" && pass "heard trains with --contrast 1 by default" ||
+    fail "the default differs from --contrast 1"
+expect_status 0 "heard with --contrast 0" "$S2S" train -q --variant heard --init "$MODEL" \
+    --batch 8 --epochs 1 --contrast 0 --out "$TMP/H5c0.model" "$A1" "$A2"
+cmp -s "$TMP/H5.model" "$TMP/H5c0.model" && fail "--contrast 0 changed nothing" ||
+    pass "--contrast 0 turns the contrastive term off"
 DBN="$TMP/bare.db"
 expect_status 0 "index without transcripts" "$S2S" index -q --db "$DBN" --model "$MODEL" \
     --no-transcripts -j 2 "$TMP"/demo/*.wav
