@@ -42,10 +42,11 @@
 #define TRAIN_HEARD_EPOCHS 10
 #define TRAIN_HEARD_LR 0.0001
 #define TRAIN_HEARD_CTC_WEIGHT 0.1
-/* The contrastive term, chosen on an hour of each kind of audio: it raised
- * MAP on all three there and on the 20-minute evaluation sets, where
- * without it German lost; on the 20-minute development sets (fewer words
- * heard, so batches of few words) German lost with it (README). */
+/* The contrastive term, chosen on three draws of each kind of audio: it
+ * raised MAP on all three kinds on an hour of each and on the 20-minute
+ * evaluation sets, where without it German lost; on the 20-minute
+ * development sets, where the head hears the fewest German words, German
+ * lost with it (README, Retraining). */
 #define TRAIN_HEARD_CONTRAST 1
 #define SPELL(x) #x
 #define SPELL_VALUE(x) SPELL(x)
