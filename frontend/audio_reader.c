@@ -168,3 +168,62 @@ void audio_reader_close(audio_reader *r) {
     free(r->mono);
     free(r);
 }
+
+/* Appends n samples to a growing buffer; -1 when out of memory. */
+static int append_samples(float **buf, long *len, long *cap, const float *x, long n) {
+    if (*len + n > *cap) {
+        long grown = *cap ? *cap : 65536;
+        while (grown < *len + n)
+            grown *= 2;
+        float *more = realloc(*buf, sizeof(float) * (size_t)grown);
+        if (!more)
+            return -1;
+        *buf = more, *cap = grown;
+    }
+    memcpy(*buf + *len, x, sizeof(float) * (size_t)n);
+    *len += n;
+    return 0;
+}
+
+int audio_read_band_limited(const char *path, int band_rate_hz, int out_rate_hz, float **samples,
+                            long *num_samples, audio_info *info, char *err, int err_len) {
+    *samples = NULL, *num_samples = 0;
+    audio_reader *reader = audio_reader_open(path, band_rate_hz, err, err_len);
+    if (!reader)
+        return -1;
+    *info = audio_reader_info(reader);
+    float block[8192], *narrow = NULL;
+    long len = 0, cap = 0, n;
+    while ((n = audio_reader_read(reader, block, 8192, err, err_len)) > 0)
+        if (append_samples(&narrow, &len, &cap, block, n) != 0) {
+            n = -1;
+            snprintf(err, err_len, "out of memory");
+            break;
+        }
+    audio_reader_close(reader);
+    if (n < 0) {
+        free(narrow);
+        return -1;
+    }
+    // back up to out_rate_hz with the converter the reader uses, so the
+    // query goes through what a recording at band_rate_hz went through
+    double ratio = (double)out_rate_hz / band_rate_hz;
+    long out_cap = (long)(len * ratio) + 16;
+    float *wide = malloc(sizeof(float) * (size_t)out_cap);
+    if (!wide) {
+        free(narrow);
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    SRC_DATA data = {.data_in = narrow, .input_frames = len, .data_out = wide,
+                     .output_frames = out_cap, .src_ratio = ratio};
+    int src_error = len > 0 ? src_simple(&data, SRC_SINC_FASTEST, 1) : 0;
+    free(narrow);
+    if (src_error) {
+        free(wide);
+        snprintf(err, err_len, "resampling failed: %s", src_strerror(src_error));
+        return -1;
+    }
+    *samples = wide, *num_samples = len > 0 ? data.output_frames_gen : 0;
+    return 0;
+}

@@ -28,4 +28,13 @@ audio_info audio_reader_info(const audio_reader *reader);
 long audio_reader_read(audio_reader *reader, float *out, long max_samples, char *err, int err_len);
 
 void audio_reader_close(audio_reader *reader);
+
+/* The whole of path at out_rate_hz, having passed through band_rate_hz on
+ * the way (resampled down to it, then up: nothing above band_rate_hz / 2
+ * is left, as in a file recorded at band_rate_hz).  *samples is malloc'd
+ * (free() it), *num_samples its length, *info the file's properties.
+ * Returns 0, or -1 with err (as audio_reader_open and audio_reader_read
+ * say, or out of memory). */
+int audio_read_band_limited(const char *path, int band_rate_hz, int out_rate_hz, float **samples,
+                            long *num_samples, audio_info *info, char *err, int err_len);
 #endif

@@ -215,6 +215,26 @@ int features_compute_samples(const float *samples, long num_samples, const featu
     return finish_features(out, options, stats, err, err_len);
 }
 
+int features_compute_band_limited(const char *path, int band_rate_hz, const feature_options *options,
+                                  const feature_stats *stats, feature_matrix *out, char *err,
+                                  int err_len) {
+    const int rate = options->mfcc.sample_rate_hz;
+    if (band_rate_hz <= 0 || band_rate_hz >= rate)
+        return features_compute(path, options, stats, out, err, err_len);
+    memset(out, 0, sizeof *out);
+    float *samples;
+    long num_samples;
+    audio_info info;
+    if (audio_read_band_limited(path, band_rate_hz, rate, &samples, &num_samples, &info, err,
+                                err_len) != 0)
+        return -1;
+    int rc = features_compute_samples(samples, num_samples, options, stats, out, err, err_len);
+    free(samples);
+    if (rc == 0)
+        out->source_rate_hz = info.sample_rate_hz;
+    return rc;
+}
+
 void features_add_deltas(float *frames, long num_frames, int num_ceps, int num_deltas, int window) {
     if (num_deltas <= 0 || num_frames <= 0) return;
     const int row_dim = num_ceps * (1 + num_deltas);

@@ -62,6 +62,15 @@ int features_compute(const char *path, const feature_options *options,
 int features_compute_samples(const float *samples, long num_samples, const feature_options *options,
                              const feature_stats *stats, feature_matrix *out, char *err, int err_len);
 
+/* features_compute of path's audio brought down to band_rate_hz first (and
+ * back up; audio_read_band_limited): a clean query searched among
+ * recordings sampled at band_rate_hz (telephone audio, 8 kHz) is then
+ * heard through the same band.  band_rate_hz 0, or at or above the options'
+ * rate: features_compute. */
+int features_compute_band_limited(const char *path, int band_rate_hz, const feature_options *options,
+                                  const feature_stats *stats, feature_matrix *out, char *err,
+                                  int err_len);
+
 /* Adds delta columns in place: in each row, columns [0, num_ceps) hold the
  * static cepstra; columns for delta orders 1..num_deltas are filled. */
 void features_add_deltas(float *frames, long num_frames, int num_ceps, int num_deltas, int window);

@@ -955,3 +955,12 @@ cleanup:
     sqlite3_finalize(stmt);
     return status;
 }
+
+int index_max_sample_rate(index_db *idx, int *rate_hz, char *err, int err_len) {
+    int64_t value = 0;
+    if (query_int64(idx->db, "SELECT coalesce(max(sample_rate_hz), 0) FROM recordings", &value, err,
+                    err_len))
+        return -1;
+    *rate_hz = (int)value;
+    return 0;
+}

@@ -20,6 +20,8 @@ static const char *const help =
     "\n"
     "Finds where each QUERY (a recording of the phrase) is said in the indexed\n"
     "recordings. Prints rank, score (cosine similarity), start and end (s), file.\n"
+    "When every indexed recording was sampled below 16 kHz (telephone audio), a\n"
+    "QUERY is heard through their band: read at the highest of their rates.\n"
     "When the index holds transcripts (indexed with a model that has a CTC head),\n"
     "each hit also shows the words heard around it, its own in [brackets].\n"
     "With --text each PHRASE is written text, spotted in the CTC posteriors the\n"

@@ -25,6 +25,11 @@ int query_runner_open(query_runner *r, const char *db_path, const char *model_pa
         return -1;
     }
     r->load_s = cli_now_s() - t0;
+    if (index_max_sample_rate(r->session.db, &r->band_rate_hz, load_err, sizeof load_err) != 0) {
+        snprintf(err, err_len, "%s: %s", db_path, load_err);
+        query_runner_close(r);
+        return -1;
+    }
     if (r->matrix->num_rows == 0) {
         snprintf(err, err_len, "%s: the index holds no segments (nothing indexed, or only silence)",
                  db_path);
@@ -44,8 +49,8 @@ int query_runner_encode(query_runner *r, const char *query_path, float *vector,
                         double *speech_start_s, double *speech_end_s, char *err, int err_len) {
     const autoencoder *model = r->session.model;
     feature_matrix frames;
-    if (features_compute(query_path, autoencoder_feature_options(model),
-                         autoencoder_feature_stats(model), &frames, err, err_len) != 0)
+    if (features_compute_band_limited(query_path, r->band_rate_hz, autoencoder_feature_options(model),
+                                      autoencoder_feature_stats(model), &frames, err, err_len) != 0)
         return -1;
     int rc = embed_query(model, &frames, vector, speech_start_s, speech_end_s, err, err_len);
     features_free(&frames);

@@ -10,6 +10,9 @@ typedef struct {
     index_session session;
     index_matrix *matrix;
     double load_s;        /* time to load the vectors */
+    int band_rate_hz;     /* the highest sample rate among the recordings: a
+                             query is heard through that band (below the
+                             model's rate: telephone audio) */
 } query_runner;
 
 /* Opens the index read-only with its model and loads the vectors. Returns
@@ -19,7 +22,9 @@ int query_runner_open(query_runner *r, const char *db_path, const char *model_pa
 void query_runner_close(query_runner *r);
 
 /* Encodes one query file, trimmed to its speech, into vector (the model's
- * vector_dim values); fills the speech span. Returns 0, or -1 with err
+ * vector_dim values), its audio limited to the band of the index's
+ * recordings when that is narrower (features_compute_band_limited: a
+ * clean query against telephone recordings); fills the speech span. Returns 0, or -1 with err
  * (unreadable file, no speech...). */
 int query_runner_encode(query_runner *r, const char *query_path, float *vector,
                         double *speech_start_s, double *speech_end_s, char *err, int err_len);

@@ -1,6 +1,7 @@
 /* The frontend on awkward and bad inputs: each gives finite frames or a clear
  * error, never a crash, -inf or NaN. Inputs are written here with
  * libsndfile into a temporary folder. */
+#include "audio_reader.h"
 #include "feature_pipeline.h"
 #include "test_util.h"
 #include "vad.h"
@@ -143,6 +144,80 @@ START_TEST(test_frame_count) {
 }
 END_TEST
 
+static float tone_1k(long i, int rate_hz) { return 0.5f * sinf(2.0f * (float)M_PI * 1000.0f * i / rate_hz); }
+static float tone_6k(long i, int rate_hz) { return 0.5f * sinf(2.0f * (float)M_PI * 6000.0f * i / rate_hz); }
+
+/* Root mean square of x[from, to). */
+static double rms(const float *x, long from, long to) {
+    double sum = 0;
+    for (long i = from; i < to; i++) sum += (double)x[i] * x[i];
+    return sqrt(sum / (double)(to - from));
+}
+
+/* Through an 8 kHz band a 1 kHz tone passes and a 6 kHz one is gone (above
+ * its 4 kHz Nyquist), and the length stays the file's. */
+START_TEST(test_band_limited_reading) {
+    const int rate = 16000;
+    float (*fills[2])(long, int) = {tone_1k, tone_6k};
+    const double want[2] = {0.5 / sqrt(2.0), 0.0};
+    for (int k = 0; k < 2; k++) {
+        const char *path = temp_path(k == 0 ? "band-1k.wav" : "band-6k.wav");
+        write_audio(path, rate, 1, SF_FORMAT_WAV | SF_FORMAT_FLOAT, rate, fills[k]);
+        float *x;
+        long n;
+        audio_info info;
+        char err[256];
+        ck_assert_msg(audio_read_band_limited(path, 8000, rate, &x, &n, &info, err, sizeof err) == 0,
+                      "%s", err);
+        ck_assert_int_eq(info.sample_rate_hz, rate);
+        ck_assert_msg(labs(n - rate) <= 16, "%ld samples from %d", n, rate);
+        double level = rms(x, 1000, n - 1000); /* away from the converter's edges */
+        ck_assert_msg(fabs(level - want[k]) < 0.02, "tone %d: rms %f, want %f", k, level, want[k]);
+        free(x);
+    }
+}
+END_TEST
+
+/* Limited to a band at or above the model's rate (or to none, 0), the
+ * features are features_compute's, value for value; through 8 kHz a 6 kHz
+ * tone's energy is gone and the frames stay finite; a missing file gives
+ * the same error. */
+START_TEST(test_band_limited_features) {
+    const char *path = temp_path("band-6k-pcm.wav");
+    write_audio(path, 16000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, tone_6k);
+    feature_options options = features_model_defaults();
+    feature_matrix plain, same, narrow;
+    char err[256];
+    ck_assert(features_compute(path, &options, NULL, &plain, err, sizeof err) == 0);
+    const int wide_rates[2] = {0, 16000};
+    for (int k = 0; k < 2; k++) {
+        ck_assert(features_compute_band_limited(path, wide_rates[k], &options, NULL, &same, err,
+                                                sizeof err) == 0);
+        ck_assert_int_eq(same.num_frames, plain.num_frames);
+        ck_assert(memcmp(same.data, plain.data, sizeof(float) * plain.num_frames * plain.dim) == 0);
+        features_free(&same);
+    }
+    ck_assert_msg(features_compute_band_limited(path, 8000, &options, NULL, &narrow, err,
+                                                sizeof err) == 0, "%s", err);
+    ck_assert_msg(labs(narrow.num_frames - plain.num_frames) <= 1, "%ld frames, %ld",
+                  narrow.num_frames, plain.num_frames);
+    ck_assert_int_eq(narrow.source_rate_hz, 16000);
+    double energy_plain = 0, energy_narrow = 0;
+    long num = narrow.num_frames < plain.num_frames ? narrow.num_frames : plain.num_frames;
+    for (long t = 0; t < num; t++) {
+        ck_assert(isfinite(narrow.log_energy[t]));
+        energy_plain += plain.log_energy[t], energy_narrow += narrow.log_energy[t];
+    }
+    ck_assert_msg(energy_narrow < energy_plain - 5.0 * num,
+                  "the 6 kHz tone kept its energy: %f against %f", energy_narrow, energy_plain);
+    features_free(&narrow);
+    features_free(&plain);
+    ck_assert(features_compute_band_limited(temp_path("nothing-here.wav"), 8000, &options, NULL,
+                                            &narrow, err, sizeof err) != 0);
+    ck_assert_msg(strstr(err, "No such file") != NULL, "error '%s'", err);
+}
+END_TEST
+
 int main(void) {
     temp_dir = test_make_temp_dir();
     Suite *suite = suite_create("frontend_inputs");
@@ -159,6 +234,8 @@ int main(void) {
     tcase_add_test(tc, test_odd_rates_and_channels);
     tcase_add_test(tc, test_path_with_spaces_and_non_ascii);
     tcase_add_test(tc, test_frame_count);
+    tcase_add_test(tc, test_band_limited_reading);
+    tcase_add_test(tc, test_band_limited_features);
     suite_add_tcase(suite, tc);
     int status = test_run_suite(suite);
     char command[4200];
