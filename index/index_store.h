@@ -214,12 +214,12 @@ int index_list_posteriors(index_db *idx, index_posteriors_fn fn, void *user, cha
 
 /* Fills *stats; release with index_stats_free. */
 int index_get_stats(index_db *idx, index_stats *stats, char *err, int err_len);
+void index_stats_free(index_stats *stats);
 
 /* The highest sample rate among the recordings' files (their own rates,
  * before resampling) into *rate_hz; 0 when the index holds none.  Returns 0,
  * or -1 with err. */
 int index_max_sample_rate(index_db *idx, int *rate_hz, char *err, int err_len);
-void index_stats_free(index_stats *stats);
 
 /* Runs PRAGMA integrity_check and the schema's own checks (blob sizes agree
  * with num_segments, exactly one active model); 0 when all is well. */
