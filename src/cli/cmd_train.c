@@ -480,13 +480,21 @@ int cmd_train(int argc, char **argv) {
         if (cli_parse_float("train", name, optarg, lo, hi, &x) != 0) return EXIT_USAGE;           \
         field = (float)x;                                                                         \
         break;
+/* the same, also noting that the value was given (a variant's default yields to it) */
+#define INT_OPT_GIVEN(code, name, lo, hi, field, given)                                           \
+    case code:                                                                                    \
+        if (cli_parse_int("train", name, optarg, lo, hi, &v) != 0) return EXIT_USAGE;             \
+        field = (int)v, given = 1;                                                                \
+        break;
+#define FLOAT_OPT_GIVEN(code, name, lo, hi, field, given)                                         \
+    case code:                                                                                    \
+        if (cli_parse_float("train", name, optarg, lo, hi, &x) != 0) return EXIT_USAGE;           \
+        field = (float)x, given = 1;                                                              \
+        break;
         INT_OPT(O_HIDDEN, "--hidden", 1, 4096, o.config.hidden_size)
         INT_OPT(O_LAYERS, "--layers", 1, AE_MAX_LAYERS, o.config.num_layers)
         INT_OPT(O_VDIM, "--vector-dim", 1, 4096, o.config.vector_dim)
-        case O_EPOCHS:
-            if (cli_parse_int("train", "--epochs", optarg, 1, 100000, &v) != 0) return EXIT_USAGE;
-            o.epochs = (int)v, epochs_given = 1;
-            break;
+        INT_OPT_GIVEN(O_EPOCHS, "--epochs", 1, 100000, o.epochs, epochs_given)
         INT_OPT(O_BATCH, "--batch", 1, 4096, o.batch_size)
         INT_OPT(O_THREADS, "--threads", 1, 64, o.num_threads)
         INT_OPT(O_MINW, "--min-window", 2, 1000, o.min_window_frames)
@@ -497,10 +505,7 @@ int cmd_train(int argc, char **argv) {
             if (cli_parse_int("train", "--seed", optarg, 0, 2147483647L, &v) != 0) return EXIT_USAGE;
             o.seed = (uint64_t)v;
             break;
-        case O_LR:
-            if (cli_parse_float("train", "--lr", optarg, 1e-8, 10, &x) != 0) return EXIT_USAGE;
-            o.learning_rate = (float)x, lr_given = 1;
-            break;
+        FLOAT_OPT_GIVEN(O_LR, "--lr", 1e-8, 10, o.learning_rate, lr_given)
         FLOAT_OPT(O_CLIP, "--clip", 0, 1e6, o.clip_norm)
         FLOAT_OPT(O_VAL, "--validation", 0, 0.5, o.validation_fraction)
         case O_DECODER_INPUT:
@@ -514,15 +519,9 @@ int cmd_train(int argc, char **argv) {
         case O_HEAD_ONLY: o.head_only = 1; break;
         case O_PROJECTION_ONLY: o.projection_only = 1; break;
         case O_WHOLE_MODEL: whole_model = 1; break;
-        case O_CTC_WEIGHT:
-            if (cli_parse_float("train", "--ctc-weight", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
-            o.ctc_weight = (float)x, ctc_weight_given = 1;
-            break;
+        FLOAT_OPT_GIVEN(O_CTC_WEIGHT, "--ctc-weight", 0.0, 1000.0, o.ctc_weight, ctc_weight_given)
         FLOAT_OPT(O_TIME_MASK, "--time-mask", 0.0, 0.5, o.time_mask)
-        case O_CONTRAST:
-            if (cli_parse_float("train", "--contrast", optarg, 0.0, 1000.0, &x) != 0) return EXIT_USAGE;
-            o.contrast_weight = (float)x, contrast_given = 1;
-            break;
+        FLOAT_OPT_GIVEN(O_CONTRAST, "--contrast", 0.0, 1000.0, o.contrast_weight, contrast_given)
         FLOAT_OPT(O_CONTRAST_T, "--contrast-temperature", 0.01, 10.0, o.contrast_temperature)
         case O_REINDEX: reindex = 1; break;
         case 'o': o.out_path = optarg; break;
@@ -544,6 +543,8 @@ int cmd_train(int argc, char **argv) {
     }
 #undef INT_OPT
 #undef FLOAT_OPT
+#undef INT_OPT_GIVEN
+#undef FLOAT_OPT_GIVEN
     if (o.min_window_frames > o.max_window_frames)
         return cli_usage_error("train", "--min-window is larger than --max-window");
     if (bench)

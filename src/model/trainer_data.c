@@ -274,6 +274,7 @@ static int load_entries(trainer_data *d, const trainer_options *opts, const feat
         long j = i;
         while (j < num && !strcmp(entries[j].file, entries[i].file))
             j++;
+        int file_speaker = -1, file_speaker_known = 0; /* interned once, when an entry names none */
         for (int copy = 0; copy < trainer_num_copies(opts); copy++) {
             feature_matrix fm;
             double shift_s;
@@ -286,9 +287,11 @@ static int load_entries(trainer_data *d, const trainer_options *opts, const feat
                     e = fm.num_frames;
                 if (e - s < 3 || e - s > opts->max_segment_frames)
                     continue;
-                /* the file's speaker only when the entry names none */
-                int speaker = entries[k].speaker >= 0 ? entries[k].speaker
-                                                      : trainer_speaker_of(d, entries[k].file);
+                int speaker = entries[k].speaker;
+                if (speaker < 0 && !file_speaker_known)
+                    file_speaker = trainer_speaker_of(d, entries[i].file), file_speaker_known = 1;
+                if (speaker < 0)
+                    speaker = file_speaker;
                 if (speaker < 0 ||
                     trainer_add_segment(d, fm.data, s, (int)(e - s), entries[k].word, speaker) != 0 ||
                     trainer_label_last_segment(d, d->words.names[entries[k].word]) != 0) {
