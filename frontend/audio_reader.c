@@ -1,6 +1,8 @@
 /* Streaming audio input (see audio_reader.h). libsndfile decodes the file in
  * blocks, the channels are averaged, and libsamplerate converts the rate;
- * nothing but a few blocks is ever held, whatever the file's length. */
+ * nothing but a few blocks is ever held, whatever the file's length.  A
+ * band-limited reader is one converter stacked on another: its blocks come
+ * from a reader of the file at the band's rate instead of from the file. */
 #include "audio_reader.h"
 
 #include <errno.h>
@@ -15,13 +17,14 @@
 enum { BLOCK_FRAMES = 8192, MIN_RATE_HZ = 4000, MAX_RATE_HZ = 768000, MAX_CHANNELS = 256 };
 
 struct audio_reader {
-    SNDFILE *file;
-    SF_INFO sf_info;
+    SNDFILE *file;          /* NULL when the samples come from inner */
+    audio_reader *inner;    /* band-limited: the file read at the band's rate */
+    SF_INFO sf_info;        /* the file's */
     int out_rate_hz;
-    SRC_STATE *resampler;   /* NULL when the file is already at out_rate_hz */
+    SRC_STATE *resampler;   /* NULL when the source is already at out_rate_hz */
     double ratio;           /* out / in */
     float *interleaved;     /* (BLOCK_FRAMES, channels) as read */
-    float *mono;            /* (BLOCK_FRAMES) downmixed, not yet resampled */
+    float *mono;            /* (BLOCK_FRAMES) downmixed (or inner's), not yet resampled */
     long mono_start, mono_end; /* unconsumed part of mono */
     int end_of_file;
     int finished;           /* resampler flushed */
@@ -35,6 +38,25 @@ static const char *why_not_audio(const char *path, char *buf, int len) {
     if (st.st_size == 0) return "empty file (0 bytes)";
     snprintf(buf, len, "not a readable audio file (%s)", sf_strerror(NULL));
     return buf;
+}
+
+/* The block buffer and, when in_rate_hz is not r->out_rate_hz, the
+ * converter between them; 0, or -1 with err. */
+static int start_conversion(audio_reader *r, int in_rate_hz, char *err, int err_len) {
+    if (!(r->mono = malloc(sizeof(float) * BLOCK_FRAMES))) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    if (in_rate_hz != r->out_rate_hz) {
+        int src_error = 0;
+        r->resampler = src_new(SRC_SINC_FASTEST, 1, &src_error);
+        if (!r->resampler) {
+            snprintf(err, err_len, "cannot start resampler: %s", src_strerror(src_error));
+            return -1;
+        }
+        r->ratio = (double)r->out_rate_hz / in_rate_hz;
+    }
+    return 0;
 }
 
 audio_reader *audio_reader_open(const char *path, int out_rate_hz, char *err, int err_len) {
@@ -65,24 +87,37 @@ audio_reader *audio_reader_open(const char *path, int out_rate_hz, char *err, in
         goto fail;
     }
     r->interleaved = malloc(sizeof(float) * BLOCK_FRAMES * info->channels);
-    r->mono = malloc(sizeof(float) * BLOCK_FRAMES);
-    if (!r->interleaved || !r->mono) {
+    if (!r->interleaved) {
         snprintf(err, err_len, "out of memory");
         goto fail;
     }
-    if (info->samplerate != out_rate_hz) {
-        int src_error = 0;
-        r->resampler = src_new(SRC_SINC_FASTEST, 1, &src_error);
-        if (!r->resampler) {
-            snprintf(err, err_len, "cannot start resampler: %s", src_strerror(src_error));
-            goto fail;
-        }
-        r->ratio = (double)out_rate_hz / info->samplerate;
-    }
+    if (start_conversion(r, info->samplerate, err, err_len) != 0)
+        goto fail;
     return r;
 fail:
     audio_reader_close(r);
     return NULL;
+}
+
+audio_reader *audio_reader_open_band_limited(const char *path, int band_rate_hz, int out_rate_hz,
+                                             char *err, int err_len) {
+    audio_reader *inner = audio_reader_open(path, band_rate_hz, err, err_len);
+    if (!inner)
+        return NULL;
+    audio_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        audio_reader_close(inner);
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    r->inner = inner;
+    r->sf_info = inner->sf_info;
+    r->out_rate_hz = out_rate_hz;
+    if (start_conversion(r, band_rate_hz, err, err_len) != 0) {
+        audio_reader_close(r);
+        return NULL;
+    }
+    return r;
 }
 
 audio_info audio_reader_info(const audio_reader *r) {
@@ -95,9 +130,18 @@ audio_info audio_reader_info(const audio_reader *r) {
     return info;
 }
 
-/* Refills r->mono with the next block of the file, downmixed. Returns 0, or
- * -1 with err filled. Sets end_of_file when the file is exhausted. */
+/* Refills r->mono with the next block of the file, downmixed (or of the
+ * inner reader). Returns 0, or -1 with err filled. Sets end_of_file when
+ * the source is exhausted. */
 static int refill_mono(audio_reader *r, char *err, int err_len) {
+    if (r->inner) {
+        long got = audio_reader_read(r->inner, r->mono, BLOCK_FRAMES, err, err_len);
+        if (got < 0) return -1;
+        r->end_of_file = got == 0;
+        r->mono_start = 0;
+        r->mono_end = got;
+        return 0;
+    }
     int channels = r->sf_info.channels;
     sf_count_t got = sf_readf_float(r->file, r->interleaved, BLOCK_FRAMES);
     if (got <= 0) {
@@ -163,67 +207,10 @@ long audio_reader_read(audio_reader *r, float *out, long max_samples, char *err,
 void audio_reader_close(audio_reader *r) {
     if (!r) return;
     if (r->file) sf_close(r->file);
+    audio_reader_close(r->inner);
     if (r->resampler) src_delete(r->resampler);
     free(r->interleaved);
     free(r->mono);
     free(r);
 }
 
-/* Appends n samples to a growing buffer; -1 when out of memory. */
-static int append_samples(float **buf, long *len, long *cap, const float *x, long n) {
-    if (*len + n > *cap) {
-        long grown = *cap ? *cap : 65536;
-        while (grown < *len + n)
-            grown *= 2;
-        float *more = realloc(*buf, sizeof(float) * (size_t)grown);
-        if (!more)
-            return -1;
-        *buf = more, *cap = grown;
-    }
-    memcpy(*buf + *len, x, sizeof(float) * (size_t)n);
-    *len += n;
-    return 0;
-}
-
-int audio_read_band_limited(const char *path, int band_rate_hz, int out_rate_hz, float **samples,
-                            long *num_samples, audio_info *info, char *err, int err_len) {
-    *samples = NULL, *num_samples = 0;
-    audio_reader *reader = audio_reader_open(path, band_rate_hz, err, err_len);
-    if (!reader)
-        return -1;
-    *info = audio_reader_info(reader);
-    float block[8192], *narrow = NULL;
-    long len = 0, cap = 0, n;
-    while ((n = audio_reader_read(reader, block, 8192, err, err_len)) > 0)
-        if (append_samples(&narrow, &len, &cap, block, n) != 0) {
-            n = -1;
-            snprintf(err, err_len, "out of memory");
-            break;
-        }
-    audio_reader_close(reader);
-    if (n < 0) {
-        free(narrow);
-        return -1;
-    }
-    // back up to out_rate_hz with the converter the reader uses, so the
-    // query goes through what a recording at band_rate_hz went through
-    double ratio = (double)out_rate_hz / band_rate_hz;
-    long out_cap = (long)(len * ratio) + 16;
-    float *wide = malloc(sizeof(float) * (size_t)out_cap);
-    if (!wide) {
-        free(narrow);
-        snprintf(err, err_len, "out of memory");
-        return -1;
-    }
-    SRC_DATA data = {.data_in = narrow, .input_frames = len, .data_out = wide,
-                     .output_frames = out_cap, .src_ratio = ratio};
-    int src_error = len > 0 ? src_simple(&data, SRC_SINC_FASTEST, 1) : 0;
-    free(narrow);
-    if (src_error) {
-        free(wide);
-        snprintf(err, err_len, "resampling failed: %s", src_strerror(src_error));
-        return -1;
-    }
-    *samples = wide, *num_samples = len > 0 ? data.output_frames_gen : 0;
-    return 0;
-}

@@ -19,6 +19,14 @@ typedef struct {
  * audio, empty of samples or at an unsupported rate. */
 audio_reader *audio_reader_open(const char *path, int out_rate_hz, char *err, int err_len);
 
+/* Opens path for reading at out_rate_hz, having passed through band_rate_hz
+ * on the way (converted down to it, then up, block by block: nothing above
+ * band_rate_hz / 2 is left, as in a file recorded at band_rate_hz, and the
+ * converter is the one a file at band_rate_hz goes through).  Errors as
+ * audio_reader_open's. */
+audio_reader *audio_reader_open_band_limited(const char *path, int band_rate_hz, int out_rate_hz,
+                                             char *err, int err_len);
+
 /* The file's own properties. */
 audio_info audio_reader_info(const audio_reader *reader);
 
@@ -29,12 +37,4 @@ long audio_reader_read(audio_reader *reader, float *out, long max_samples, char 
 
 void audio_reader_close(audio_reader *reader);
 
-/* The whole of path at out_rate_hz, having passed through band_rate_hz on
- * the way (resampled down to it, then up: nothing above band_rate_hz / 2
- * is left, as in a file recorded at band_rate_hz).  *samples is malloc'd
- * (free() it), *num_samples its length, *info the file's properties.
- * Returns 0, or -1 with err (as audio_reader_open and audio_reader_read
- * say, or out of memory). */
-int audio_read_band_limited(const char *path, int band_rate_hz, int out_rate_hz, float **samples,
-                            long *num_samples, audio_info *info, char *err, int err_len);
 #endif

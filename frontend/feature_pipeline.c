@@ -99,9 +99,11 @@ static int framer_push(framer *f, const float *samples, long num_samples, char *
     return 0;
 }
 
-/* Streams a file through a framer; fills out->duration_s and source rate. */
-static int frame_file(const char *path, const mfcc_options *options, int row_dim,
-                      feature_matrix *out, char *err, int err_len) {
+/* Streams a file through a framer; fills out->duration_s and source rate.
+ * band_rate_hz, when positive and below the rate read at: the audio passes
+ * through that band on the way (audio_reader_open_band_limited). */
+static int frame_file(const char *path, const mfcc_options *options, int band_rate_hz,
+                      int row_dim, feature_matrix *out, char *err, int err_len) {
     framer f;
     float *block = NULL;
     audio_reader *reader = NULL;
@@ -111,7 +113,9 @@ static int frame_file(const char *path, const mfcc_options *options, int row_dim
     int read_rate_hz = options->sample_rate_hz;
     if (options->speed > 0 && options->speed != 1.0f) /* speed perturbation: fewer samples */
         read_rate_hz = (int)lround(options->sample_rate_hz / options->speed);
-    reader = audio_reader_open(path, read_rate_hz, err, err_len);
+    reader = band_rate_hz > 0 && band_rate_hz < read_rate_hz
+                 ? audio_reader_open_band_limited(path, band_rate_hz, read_rate_hz, err, err_len)
+                 : audio_reader_open(path, read_rate_hz, err, err_len);
     if (!reader) goto cleanup;
     audio_info info = audio_reader_info(reader);
     out->duration_s = info.duration_s;
@@ -143,7 +147,7 @@ cleanup:
 
 int features_compute_static(const char *path, const mfcc_options *options, feature_matrix *out,
                             char *err, int err_len) {
-    return frame_file(path, options, options->num_ceps, out, err, err_len);
+    return frame_file(path, options, 0, options->num_ceps, out, err, err_len);
 }
 
 /* Sliding mean normalisation over the frames the VAD calls speech. */
@@ -188,9 +192,16 @@ static int check_stats(const feature_options *options, const feature_stats *stat
 
 int features_compute(const char *path, const feature_options *options, const feature_stats *stats,
                      feature_matrix *out, char *err, int err_len) {
+    return features_compute_band_limited(path, 0, options, stats, out, err, err_len);
+}
+
+int features_compute_band_limited(const char *path, int band_rate_hz, const feature_options *options,
+                                  const feature_stats *stats, feature_matrix *out, char *err,
+                                  int err_len) {
     memset(out, 0, sizeof *out);
     if (check_stats(options, stats, err, err_len) != 0) return -1;
-    if (frame_file(path, &options->mfcc, features_dim(options), out, err, err_len) != 0) return -1;
+    if (frame_file(path, &options->mfcc, band_rate_hz, features_dim(options), out, err, err_len) != 0)
+        return -1;
     return finish_features(out, options, stats, err, err_len);
 }
 
@@ -213,26 +224,6 @@ int features_compute_samples(const float *samples, long num_samples, const featu
     out->duration_s = (double)num_samples / options->mfcc.sample_rate_hz;
     out->source_rate_hz = options->mfcc.sample_rate_hz;
     return finish_features(out, options, stats, err, err_len);
-}
-
-int features_compute_band_limited(const char *path, int band_rate_hz, const feature_options *options,
-                                  const feature_stats *stats, feature_matrix *out, char *err,
-                                  int err_len) {
-    const int rate = options->mfcc.sample_rate_hz;
-    if (band_rate_hz <= 0 || band_rate_hz >= rate)
-        return features_compute(path, options, stats, out, err, err_len);
-    memset(out, 0, sizeof *out);
-    float *samples;
-    long num_samples;
-    audio_info info;
-    if (audio_read_band_limited(path, band_rate_hz, rate, &samples, &num_samples, &info, err,
-                                err_len) != 0)
-        return -1;
-    int rc = features_compute_samples(samples, num_samples, options, stats, out, err, err_len);
-    free(samples);
-    if (rc == 0)
-        out->source_rate_hz = info.sample_rate_hz;
-    return rc;
 }
 
 void features_add_deltas(float *frames, long num_frames, int num_ceps, int num_deltas, int window) {

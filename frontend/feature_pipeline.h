@@ -63,7 +63,7 @@ int features_compute_samples(const float *samples, long num_samples, const featu
                              const feature_stats *stats, feature_matrix *out, char *err, int err_len);
 
 /* features_compute of path's audio brought down to band_rate_hz first (and
- * back up; audio_read_band_limited): a clean query searched among
+ * back up, streaming; audio_reader_open_band_limited): a clean query searched among
  * recordings sampled at band_rate_hz (telephone audio, 8 kHz) is then
  * heard through the same band.  band_rate_hz 0, or at or above the options'
  * rate: features_compute. */
