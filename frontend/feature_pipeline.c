@@ -20,6 +20,7 @@ feature_options features_model_defaults(void) {
         .num_deltas = 2,
         .delta_window = 2,
         .cmn_window_frames = 600,
+        .noise_floor = noise_floor_defaults(),
     };
     return options;
 }
@@ -36,14 +37,23 @@ typedef struct {
     long num_pending;
     feature_matrix *out;
     long capacity;         /* rows allocated in out */
+    const noise_floor_options *noise_floor; /* NULL: the VAD's energies stay as computed */
+    float *log_mel;        /* with noise_floor: (capacity, num_mel) log mel energies */
+    int num_mel;
 } framer;
 
-static int framer_init(framer *f, const mfcc_options *options, int row_dim, feature_matrix *out,
+/* noise_floor: NULL, or how framer_finish takes the noise out of the VAD's
+ * energies (every frame's log mel energies are then kept until it runs:
+ * num_mel_bins floats a frame, beside the row_dim of the frames). */
+static int framer_init(framer *f, const mfcc_options *options,
+                       const noise_floor_options *noise_floor, int row_dim, feature_matrix *out,
                        char *err, int err_len) {
     memset(f, 0, sizeof *f);
     memset(out, 0, sizeof *out);
     f->mfcc = mfcc_build(options, err, err_len);
     if (!f->mfcc) return -1;
+    if (noise_floor && noise_floor->over_subtraction > 0.0f) f->noise_floor = noise_floor;
+    f->num_mel = options->num_mel_bins;
     f->frame_length = mfcc_frame_length(f->mfcc);
     f->frame_shift = mfcc_frame_shift(f->mfcc);
     f->num_ceps = options->num_ceps;
@@ -61,6 +71,7 @@ static int framer_init(framer *f, const mfcc_options *options, int row_dim, feat
 static void framer_release(framer *f) {
     mfcc_free(f->mfcc);
     free(f->pending);
+    free(f->log_mel);
 }
 
 /* Grows the output by at least one row. Large reallocs are cheap in glibc
@@ -72,7 +83,10 @@ static int framer_reserve_row(framer *f, char *err, int err_len) {
     if (data) f->out->data = data;
     float *energy = realloc(f->out->log_energy, sizeof(float) * capacity);
     if (energy) f->out->log_energy = energy;
-    if (!data || !energy) {
+    float *log_mel = NULL;
+    if (f->noise_floor && (log_mel = realloc(f->log_mel, sizeof(float) * capacity * f->num_mel)))
+        f->log_mel = log_mel;
+    if (!data || !energy || (f->noise_floor && !log_mel)) {
         snprintf(err, err_len, "out of memory (%ld frames)", capacity);
         return -1;
     }
@@ -91,6 +105,9 @@ static int framer_push(framer *f, const float *samples, long num_samples, char *
         long row = f->out->num_frames++;
         f->out->log_energy[row] =
             mfcc_compute_frame(f->mfcc, f->pending + start, f->out->data + row * f->row_dim);
+        if (f->noise_floor)
+            memcpy(f->log_mel + row * f->num_mel, mfcc_last_log_mel(f->mfcc),
+                   sizeof(float) * f->num_mel);
         start += f->frame_shift;
     }
     long keep = f->num_pending - start;
@@ -99,15 +116,28 @@ static int framer_push(framer *f, const float *samples, long num_samples, char *
     return 0;
 }
 
+/* After the last samples: the VAD's energies of a noisy recording lowered
+ * where its mel energies are noise (noise_floor.h). Returns 0, or -1 with err. */
+static int framer_finish(framer *f, char *err, int err_len) {
+    if (!f->noise_floor) return 0;
+    if (noise_floor_lower_energies(f->log_mel, f->out->num_frames, f->num_mel, f->out->log_energy,
+                                   f->noise_floor) < 0) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* Streams a file through a framer; fills out->duration_s and source rate.
  * band_rate_hz, when positive and below the rate read at: the audio passes
  * through that band on the way (audio_reader_open_band_limited). */
-static int frame_file(const char *path, const mfcc_options *options, int band_rate_hz,
-                      int row_dim, feature_matrix *out, char *err, int err_len) {
+static int frame_file(const char *path, const mfcc_options *options,
+                      const noise_floor_options *noise_floor, int band_rate_hz, int row_dim,
+                      feature_matrix *out, char *err, int err_len) {
     framer f;
     float *block = NULL;
     audio_reader *reader = NULL;
-    int rc = framer_init(&f, options, row_dim, out, err, err_len);
+    int rc = framer_init(&f, options, noise_floor, row_dim, out, err, err_len);
     if (rc != 0) goto cleanup;
     rc = -1;
     int read_rate_hz = options->sample_rate_hz;
@@ -136,7 +166,7 @@ static int frame_file(const char *path, const mfcc_options *options, int band_ra
                  info.duration_s * 1000.0, options->frame_length_ms);
         goto cleanup;
     }
-    rc = 0;
+    rc = framer_finish(&f, err, err_len);
 cleanup:
     if (rc != 0) features_free(out);
     audio_reader_close(reader);
@@ -147,7 +177,7 @@ cleanup:
 
 int features_compute_static(const char *path, const mfcc_options *options, feature_matrix *out,
                             char *err, int err_len) {
-    return frame_file(path, options, 0, options->num_ceps, out, err, err_len);
+    return frame_file(path, options, NULL, 0, options->num_ceps, out, err, err_len);
 }
 
 /* Sliding mean normalisation over the frames the VAD calls speech. */
@@ -200,7 +230,8 @@ int features_compute_band_limited(const char *path, int band_rate_hz, const feat
                                   int err_len) {
     memset(out, 0, sizeof *out);
     if (check_stats(options, stats, err, err_len) != 0) return -1;
-    if (frame_file(path, &options->mfcc, band_rate_hz, features_dim(options), out, err, err_len) != 0)
+    if (frame_file(path, &options->mfcc, &options->noise_floor, band_rate_hz, features_dim(options),
+                   out, err, err_len) != 0)
         return -1;
     return finish_features(out, options, stats, err, err_len);
 }
@@ -211,11 +242,13 @@ int features_compute_samples(const float *samples, long num_samples, const featu
     memset(out, 0, sizeof *out);
     if (check_stats(options, stats, err, err_len) != 0) return -1;
     framer f;
-    int rc = framer_init(&f, &options->mfcc, features_dim(options), out, err, err_len);
+    int rc = framer_init(&f, &options->mfcc, &options->noise_floor, features_dim(options), out, err,
+                         err_len);
     for (long start = 0; rc == 0 && start < num_samples; start += READ_BLOCK_SAMPLES) {
         long n = num_samples - start < READ_BLOCK_SAMPLES ? num_samples - start : READ_BLOCK_SAMPLES;
         rc = framer_push(&f, samples + start, n, err, err_len);
     }
+    if (rc == 0) rc = framer_finish(&f, err, err_len);
     framer_release(&f);
     if (rc != 0) {
         features_free(out);

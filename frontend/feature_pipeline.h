@@ -2,10 +2,14 @@
  *
  *   file -> audio_reader (mono, 16 kHz) -> framing -> MFCC -> deltas -> normalise
  *
+ * with the VAD's frame energies (which speech the mean normalisation and the
+ * segmenter see) taken from a noisy recording with its noise floor out.
+ *
  * Frames are returned as one row-major matrix (num_frames, dim). */
 #ifndef S2S_FEATURES_H
 #define S2S_FEATURES_H
 #include "mfcc.h"
+#include "noise_floor.h"
 #include "vad.h"
 
 #define FEATURES_MAX_DIM 128
@@ -16,6 +20,10 @@ typedef struct {
     int delta_window;  /* 2: Kaldi's delta window */
     int cmn_window_frames; /* sliding cepstral mean normalisation over the speech
                               frames of a centred window (600 = 6 s); 0: off */
+    noise_floor_options noise_floor; /* the VAD's energies of a noisy recording with
+                                        its noise floor out (noise_floor_defaults();
+                                        over_subtraction 0: off). How s2s finds speech,
+                                        not the model's: model files do not store it */
 } feature_options;
 
 /* The model's features: mfcc_model_defaults() + delta + delta-delta. */
@@ -51,7 +59,8 @@ typedef struct {
 int features_compute_static(const char *path, const mfcc_options *options,
                             feature_matrix *out, char *err, int err_len);
 
-/* Static MFCC, then deltas (Kaldi's ComputeDeltas), then sliding mean
+/* Static MFCC (the VAD's energies with the noise floor out, when
+ * options->noise_floor says so), then deltas (Kaldi's ComputeDeltas), then sliding mean
  * normalisation (when options->cmn_window_frames > 0), then normalisation
  * when stats is not NULL. Returns 0, or -1 with err filled. */
 int features_compute(const char *path, const feature_options *options,

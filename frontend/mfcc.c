@@ -281,3 +281,5 @@ float mfcc_compute_frame(mfcc_computer *m, const float *samples, float *cepstra)
     if (o->use_energy) cepstra[0] = log_energy;
     return log_energy;
 }
+
+const float *mfcc_last_log_mel(const mfcc_computer *m) { return m->mel_energies; }

@@ -58,4 +58,9 @@ int mfcc_frame_shift(const mfcc_computer *computer);
  * use_energy says, for the VAD. Never produces -inf or NaN for finite input:
  * log energies are floored at FLT_EPSILON. */
 float mfcc_compute_frame(mfcc_computer *computer, const float *samples, float *cepstra);
+
+/* The num_mel_bins log mel energies (natural log, floored at FLT_EPSILON) of
+ * the frame mfcc_compute_frame computed last; valid until its next call
+ * (noise_floor.h reads them). */
+const float *mfcc_last_log_mel(const mfcc_computer *computer);
 #endif

@@ -150,6 +150,7 @@ int cmd_features(int argc, char **argv) {
         options.mfcc = mfcc_kaldi_defaults();
         options.num_deltas = 0;
         options.cmn_window_frames = 0;
+        options.noise_floor.over_subtraction = 0.0f;
     } else if (args.no_norm) {
         options.cmn_window_frames = 0;
     } else if (!args.no_norm && !args.vad) {

@@ -324,6 +324,7 @@ int model_file_put_features(model_file *file, const feature_options *options,
 int model_file_get_features(const model_file *file, feature_options *options,
                             feature_stats *stats, char *err, int err_len) {
     float value;
+    *options = features_model_defaults(); /* what the file does not store */
 #define GET(name, field)                                                  \
     if (model_file_scalar(file, name, &value, err, err_len) != 0) return -1; \
     options->field = (__typeof__(options->field))value;

@@ -63,7 +63,9 @@ const float *model_file_f32(const model_file *file, const char *name, long count
 int model_file_scalar(const model_file *file, const char *name, float *value, char *err,
                       int err_len);
 
-/* Stores / restores the feature settings and normalisation statistics. */
+/* Stores / restores the feature settings and normalisation statistics;
+ * settings a file does not store (how the VAD treats noise) are restored as
+ * features_model_defaults() has them. */
 int model_file_put_features(model_file *file, const feature_options *options,
                             const feature_stats *stats);
 int model_file_get_features(const model_file *file, feature_options *options,
