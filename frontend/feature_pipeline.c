@@ -38,13 +38,12 @@ typedef struct {
     feature_matrix *out;
     long capacity;         /* rows allocated in out */
     const noise_floor_options *noise_floor; /* NULL: the VAD's energies stay as computed */
-    float *log_mel;        /* with noise_floor: (capacity, num_mel) log mel energies */
-    int num_mel;
+    noise_floor_frames *mel; /* with noise_floor: every frame's mel energies */
 } framer;
 
 /* noise_floor: NULL, or how framer_finish takes the noise out of the VAD's
- * energies (every frame's log mel energies are then kept until it runs:
- * num_mel_bins floats a frame, beside the row_dim of the frames). */
+ * energies (every frame's mel energies are then kept until it runs, in 16
+ * bits each: noise_floor.h). */
 static int framer_init(framer *f, const mfcc_options *options,
                        const noise_floor_options *noise_floor, int row_dim, feature_matrix *out,
                        char *err, int err_len) {
@@ -52,8 +51,13 @@ static int framer_init(framer *f, const mfcc_options *options,
     memset(out, 0, sizeof *out);
     f->mfcc = mfcc_build(options, err, err_len);
     if (!f->mfcc) return -1;
-    if (noise_floor && noise_floor->over_subtraction > 0.0f) f->noise_floor = noise_floor;
-    f->num_mel = options->num_mel_bins;
+    if (noise_floor && noise_floor->over_subtraction > 0.0f) {
+        f->noise_floor = noise_floor;
+        if (!(f->mel = noise_floor_frames_new(options->num_mel_bins))) {
+            snprintf(err, err_len, "out of memory");
+            return -1;
+        }
+    }
     f->frame_length = mfcc_frame_length(f->mfcc);
     f->frame_shift = mfcc_frame_shift(f->mfcc);
     f->num_ceps = options->num_ceps;
@@ -71,7 +75,7 @@ static int framer_init(framer *f, const mfcc_options *options,
 static void framer_release(framer *f) {
     mfcc_free(f->mfcc);
     free(f->pending);
-    free(f->log_mel);
+    noise_floor_frames_free(f->mel);
 }
 
 /* Grows the output by at least one row. Large reallocs are cheap in glibc
@@ -83,10 +87,7 @@ static int framer_reserve_row(framer *f, char *err, int err_len) {
     if (data) f->out->data = data;
     float *energy = realloc(f->out->log_energy, sizeof(float) * capacity);
     if (energy) f->out->log_energy = energy;
-    float *log_mel = NULL;
-    if (f->noise_floor && (log_mel = realloc(f->log_mel, sizeof(float) * capacity * f->num_mel)))
-        f->log_mel = log_mel;
-    if (!data || !energy || (f->noise_floor && !log_mel)) {
+    if (!data || !energy) {
         snprintf(err, err_len, "out of memory (%ld frames)", capacity);
         return -1;
     }
@@ -105,9 +106,10 @@ static int framer_push(framer *f, const float *samples, long num_samples, char *
         long row = f->out->num_frames++;
         f->out->log_energy[row] =
             mfcc_compute_frame(f->mfcc, f->pending + start, f->out->data + row * f->row_dim);
-        if (f->noise_floor)
-            memcpy(f->log_mel + row * f->num_mel, mfcc_last_log_mel(f->mfcc),
-                   sizeof(float) * f->num_mel);
+        if (f->mel && noise_floor_frames_add(f->mel, mfcc_last_log_mel(f->mfcc)) != 0) {
+            snprintf(err, err_len, "out of memory (%ld frames)", row + 1);
+            return -1;
+        }
         start += f->frame_shift;
     }
     long keep = f->num_pending - start;
@@ -119,9 +121,8 @@ static int framer_push(framer *f, const float *samples, long num_samples, char *
 /* After the last samples: the VAD's energies of a noisy recording lowered
  * where its mel energies are noise (noise_floor.h). Returns 0, or -1 with err. */
 static int framer_finish(framer *f, char *err, int err_len) {
-    if (!f->noise_floor) return 0;
-    if (noise_floor_lower_energies(f->log_mel, f->out->num_frames, f->num_mel, f->out->log_energy,
-                                   f->noise_floor) < 0) {
+    if (!f->mel) return 0;
+    if (noise_floor_lower_energies(f->mel, f->out->log_energy, f->noise_floor) < 0) {
         snprintf(err, err_len, "out of memory");
         return -1;
     }

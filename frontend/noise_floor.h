@@ -26,11 +26,24 @@ typedef struct {
 
 noise_floor_options noise_floor_defaults(void);
 
-/* log_mel: (num_frames, num_mel) natural-log mel energies of a recording;
- * log_energy: its num_frames log energies, lowered in place by the log of the
- * share of each frame's mel power above the noise floor, when the options
- * say the recording is noisy. Returns 1 when it lowered them, 0 when it left
- * them alone, -1 when out of memory. */
-int noise_floor_lower_energies(const float *log_mel, long num_frames, int num_mel,
-                               float *log_energy, const noise_floor_options *options);
+/* The log mel energies of a recording's frames, kept until the whole
+ * recording has been seen: 16 bits a value (steps of 0.001 in the natural
+ * log, 0.004 dB), 46 bytes a frame of 23 bins, where the frames themselves
+ * take 156. */
+typedef struct noise_floor_frames noise_floor_frames;
+
+/* NULL when out of memory. */
+noise_floor_frames *noise_floor_frames_new(int num_mel);
+void noise_floor_frames_free(noise_floor_frames *frames);
+
+/* Appends a frame's num_mel natural-log mel energies (clamped to [-20, 45]).
+ * Returns 0, or -1 when out of memory. */
+int noise_floor_frames_add(noise_floor_frames *frames, const float *log_mel);
+
+/* Lowers log_energy (one value per frame added, in order) in place by the
+ * log of the share of each frame's mel power above the noise floor, when
+ * the options say the recording is noisy. Returns 1 when it lowered them,
+ * 0 when it left them alone, -1 when out of memory. */
+int noise_floor_lower_energies(const noise_floor_frames *frames, float *log_energy,
+                               const noise_floor_options *options);
 #endif
