@@ -1,8 +1,10 @@
 /* Heard-word training data (see trainer_heard.h): every file's transcript
  * (stored, or made now by the model's head), the words heard in two or
- * more recordings, and their segments loaded as a word list would be. */
+ * more recordings, and their segments, as heard and in an index window,
+ * loaded as a word list would be. */
 #include "trainer_heard.h"
 #include "model_file.h"
+#include "segmenter.h"
 #include "trainer_internal.h"
 #include "transcript_format.h"
 
@@ -30,6 +32,25 @@ static int write_words(const char *path, const trainer_word *words, long num, ch
         return -1;
     }
     return 0;
+}
+
+/* A heard occurrence as the index holds it: in the shortest of the index's
+ * window lengths that covers it (the longest when none does), centred on
+ * it, the window's start moved by up to half a hop either way at random, as
+ * the index's window starts fall anywhere around a word.  A query is a word
+ * trimmed to its speech; what it is searched among is such windows, with a
+ * little of the words around it. */
+static trainer_word in_index_window(trainer_word heard, double frame_s, uint64_t *rng) {
+    const segmenter_options seg = segmenter_defaults();
+    double length_s = seg.length_frames[seg.num_lengths - 1] * frame_s;
+    for (int k = seg.num_lengths - 1; k >= 0; k--)
+        if (seg.length_frames[k] * frame_s >= heard.end_s - heard.start_s)
+            length_s = seg.length_frames[k] * frame_s;
+    double shift_s = (rand_unit(rng) - 0.5) * seg.hop_frames * frame_s;
+    double start_s = heard.start_s - (length_s - (heard.end_s - heard.start_s)) / 2 + shift_s;
+    heard.start_s = start_s > 0 ? start_s : 0;
+    heard.end_s = heard.start_s + length_s;
+    return heard;
 }
 
 /* Transcribes path with model; 0, or -1 with err (the file's problem). */
@@ -124,7 +145,7 @@ trainer_data *trainer_data_load_heard(const trainer_options *opts, const char *m
                  num_files, searched);
         goto cleanup;
     }
-    if (!(list = malloc(sizeof *list * n))) {
+    if (!(list = malloc(sizeof *list * 2 * n))) {
         snprintf(err, err_len, "out of memory");
         goto cleanup;
     }
@@ -136,10 +157,16 @@ trainer_data *trainer_data_load_heard(const trainer_options *opts, const char *m
     }
     if (words_out && write_words(words_out, list, n, err, err_len) != 0)
         goto cleanup;
-    trainer_note(cb, "%d words heard in %d or more recordings, %ld times in all", *num_words,
+    trainer_note(cb, "%d words heard in %d or more recordings, %ld times in all; each time "
+                 "trained on as heard and in a window of the index's around it", *num_words,
                  words->min_recordings, n);
     *num_heard = n;
-    d = trainer_data_load_word_list(opts, &fo, list, n, cb, err, err_len);
+    /* Every occurrence also enters as the index holds it (one speaker with
+     * its span, so the two are never each other's partner). */
+    uint64_t rng = opts->seed;
+    for (long k = 0; k < n; k++)
+        list[n + k] = in_index_window(list[k], fo.mfcc.frame_shift_ms / 1000.0, &rng);
+    d = trainer_data_load_word_list(opts, &fo, list, 2 * n, cb, err, err_len);
 cleanup:
     for (int i = 0; i < num_files; i++)
         transcript_free(&heard[i]);

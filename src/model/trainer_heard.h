@@ -1,8 +1,9 @@
 /* Training data without labels for the correspondence objective: the words
  * the model's CTC head heard in two or more of the user's recordings
- * (repeated_words.h), each occurrence a segment of that word, each
- * recording its own speaker, so that trainer_run's correspondence variant
- * rebuilds each occurrence from another recording's.
+ * (repeated_words.h), each occurrence a segment of that word twice (as
+ * heard, and in the index's shortest window around it), each recording
+ * its own speaker, so that trainer_run's correspondence variant rebuilds
+ * each occurrence from another recording's.
  *
  * Why: the head spells a word alike whoever says it, so these pairs are
  * mostly by two voices and almost all right, where pairs mined from the
@@ -22,8 +23,9 @@
  * NULL): then files[i] is transcribed now with the model at model_path,
  * decoded as decode says (a file without speech has no words).  A file that cannot be read, or a stored
  * transcript that does not parse, goes to cb->file_failed and is left out.
- * *num_words gets the distinct words kept, *num_heard their occurrences.
- * With words_out, those occurrences are also written there as a word-time
+ * *num_words gets the distinct words kept, *num_heard their occurrences
+ * (the data holds twice as many segments).
+ * With words_out, those occurrences (as heard) are also written there as a word-time
  * file (file<TAB>start<TAB>end<TAB>word, what --words reads), to look at
  * or to train on again.  Returns NULL with err when no word is heard in two recordings, or on
  * failure.  Memory: the transcripts, then the segments' frames. */

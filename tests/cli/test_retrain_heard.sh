@@ -18,6 +18,13 @@ expect_status 0 "train --db (heard words by default)" "$S2S" train --db "$DB" --
 expect_grep "[0-9]+ words heard in 2 or more recordings, [0-9]+ times in all" "$TMP/err" \
     "says how many words it heard"
 expect_grep "variant correspond" "$TMP/err" "trains the correspondence objective"
+# Each occurrence enters twice: as heard, and in a window of the index's
+# lengths around it.
+times=$(sed -n 's/.* \([0-9]*\) times in all.*/\1/p' "$TMP/err")
+segments=$(sed -n 's/^[0-9]* files, \([0-9]*\) segments,.*/\1/p' "$TMP/err")
+[ -n "$times" ] && [ "$segments" = $((2 * times)) ] &&
+    pass "every heard occurrence trained on twice ($times times, $segments segments)" ||
+    fail "heard $times times, $segments segments"
 expect_grep "wrote .*H.model" "$TMP/err" "writes the model"
 if grep -q "transcribing" "$TMP/err"; then fail "transcribed again what the index holds"; else
     pass "uses the index's transcripts (nothing transcribed)"; fi

@@ -190,7 +190,7 @@ START_TEST(test_heard_data_from_speech) {
     char err[256];
     int num_words;
     long num_heard;
-    /* "hello" in a and b, "world" in a only, "short" twice in b only: 3 segments */
+    /* "hello" in a and b, "world" in a only, "short" twice in b only */
     const char *files[] = {a, b, c};
     const char *stored[] = {"0.10\t0.60\thello\n0.70\t1.20\tworld\n",
                             "0.05\t0.50\tshort\n0.55\t0.95\tshort\n1.00\t1.45\thello",
@@ -207,9 +207,11 @@ START_TEST(test_heard_data_from_speech) {
     int num_files, distinct;
     trainer_data_summary(d, &num_segments, &num_frames, &num_files, &distinct);
     ck_assert_int_eq(num_files, 2);
-    ck_assert_int_eq(num_segments, 2);
+    ck_assert_int_eq(num_segments, 2 * 2); /* each as heard and in an index window */
     ck_assert_int_eq(distinct, 1);
-    ck_assert_int_eq(num_frames, 50 + 45); /* 0.10-0.60 s and 1.00-1.45 s at 10 ms */
+    /* 0.10-0.60 s and 1.00-1.45 s at 10 ms, then each in the index's
+     * shortest window that holds it, 0.5 s */
+    ck_assert_int_eq(num_frames, 50 + 45 + 50 + 50);
     trainer_data_free(d);
     /* no word in two recordings: an error that says so */
     const char *alone[] = {"0.10\t0.60\thello\n", "0.10\t0.60\tworld\n", ""};
