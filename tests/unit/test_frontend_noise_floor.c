@@ -1,7 +1,6 @@
 /* The VAD's energies with the noise floor out (noise_floor.h): the arithmetic
  * on made-up mel energies, clean audio left exactly as it is, and real speech
  * in steady noise found as in silence. */
-#include "audio_reader.h"
 #include "feature_pipeline.h"
 #include "noise_floor.h"
 #include "test_util.h"
@@ -64,15 +63,7 @@ static float *speech;
 static long num_speech;
 
 static void load_speech(void) {
-    char err[256];
-    audio_reader *r = audio_reader_open(test_fixture_path("audio/speech_a.wav"), RATE, err, sizeof err);
-    speech = malloc(sizeof(float) * RATE * 10);
-    num_speech = r ? audio_reader_read(r, speech, RATE * 10, err, sizeof err) : -1;
-    audio_reader_close(r);
-    if (num_speech < RATE) { /* outside a test: no ck_assert here */
-        fprintf(stderr, "cannot load speech_a.wav: %s\n", err);
-        exit(EXIT_FAILURE);
-    }
+    speech = test_load_fixture_audio("audio/speech_a.wav", RATE, RATE * 10, &num_speech);
 }
 
 /* speech_a with a second each side, white noise of `snr_db` below the

@@ -1,6 +1,5 @@
 /* The VAD on real speech (a committed recording) placed in silence, in
  * steady white noise at 10 dB SNR, and on silence and pure noise alone. */
-#include "audio_reader.h"
 #include "feature_pipeline.h"
 #include "test_util.h"
 #include "vad.h"
@@ -16,15 +15,7 @@ static float *speech;
 static long num_speech;
 
 static void load_speech(void) {
-    char err[256];
-    audio_reader *r = audio_reader_open(test_fixture_path("audio/speech_a.wav"), RATE, err, sizeof err);
-    speech = malloc(sizeof(float) * RATE * 10);
-    num_speech = r ? audio_reader_read(r, speech, RATE * 10, err, sizeof err) : -1;
-    audio_reader_close(r);
-    if (num_speech < RATE) { /* outside a test: no ck_assert here */
-        fprintf(stderr, "cannot load speech_a.wav: %s\n", err);
-        exit(EXIT_FAILURE);
-    }
+    speech = test_load_fixture_audio("audio/speech_a.wav", RATE, RATE * 10, &num_speech);
 }
 
 static double power(const float *x, long n) {

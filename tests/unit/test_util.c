@@ -1,5 +1,6 @@
 /* Shared helpers of the unit tests; see test_util.h. */
 #include "test_util.h"
+#include "audio_reader.h"
 #include "autoencoder.h"
 #include "ctc.h"
 #include "model_file.h"
@@ -21,6 +22,19 @@ const char *test_fixture_path(const char *name) {
     static char path[4096];
     snprintf(path, sizeof path, "%s/%s", S2S_FIXTURES, name);
     return path;
+}
+
+float *test_load_fixture_audio(const char *name, int rate_hz, long max_samples, long *num_samples) {
+    char err[256] = "";
+    audio_reader *r = audio_reader_open(test_fixture_path(name), rate_hz, err, sizeof err);
+    float *samples = malloc(sizeof(float) * max_samples);
+    *num_samples = r && samples ? audio_reader_read(r, samples, max_samples, err, sizeof err) : -1;
+    audio_reader_close(r);
+    if (*num_samples < rate_hz) {
+        fprintf(stderr, "cannot load %s: %s\n", name, err);
+        exit(EXIT_FAILURE);
+    }
+    return samples;
 }
 
 /* The folders made so far and the process that made each: a forked test's

@@ -12,6 +12,12 @@ int test_run_suite(Suite *suite);
 /* Path of a committed fixture: S2S_FIXTURES "/" name, in a static buffer. */
 const char *test_fixture_path(const char *name);
 
+/* The samples of a committed audio fixture at rate_hz, at most max_samples
+ * (malloc'ed; their count in *num_samples). Exits the process naming the
+ * file when it cannot be read or holds under a second: for a test file's
+ * setup, outside any test. */
+float *test_load_fixture_audio(const char *name, int rate_hz, long max_samples, long *num_samples);
+
 /* Makes a fresh empty temporary folder and returns its path, valid until exit;
  * the folder and its contents are removed when the process that made it exits. */
 const char *test_make_temp_dir(void);
