@@ -116,7 +116,7 @@ trainer_data *trainer_data_load_heard(const trainer_options *opts, const char *m
                                       const char *words_out, const trainer_callbacks *cb,
                                       int *num_words, long *num_heard, char *err, int err_len) {
     *num_words = 0, *num_heard = 0;
-    feature_options fo = features_model_defaults(); /* what the file leaves unsaid */
+    feature_options fo; /* model_file_load_features fills it, defaults for what files leave unsaid */
     feature_stats stats;
     transcript *heard = calloc(num_files > 0 ? num_files : 1, sizeof *heard);
     repeated_word *found = NULL;
